@@ -1,0 +1,141 @@
+"""Shared fixtures: scratch databases on the real PostgreSQL and MariaDB servers of this machine.
+
+Fixtures
+--------
+`pg_url` / `mysql_url` (session-scoped)
+    A connection URL (`postgresql://postgres@127.0.0.1:5432/gs_test_<hex>`,
+    `mysql://root@127.0.0.1:3306/gs_test_<hex>`) to a database created for this test session and dropped at
+    its end. The URL is the form a connector's secret holds, so it can be fed straight to
+    `runtime.extract.open_extractor` or set as `SECRET_<NAME>`.
+`pg_conn` / `mysql_conn` (function-scoped)
+    An autocommit connection (psycopg 3 / PyMySQL) to that scratch database, for creating and filling tables.
+    Tables persist for the session: give them names unique to your test module (or drop them yourself).
+
+Server missing: the test is skipped with the reason, unless `CI=true`, where it fails (CI must never pass by
+skipping the real-server tests). Override the admin endpoints with `GEMINI_SYNC_TEST_PG_ADMIN_URL` and
+`GEMINI_SYNC_TEST_MYSQL_ADMIN_URL` (defaults: the local servers; postgres trust auth, root with no password).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pymysql
+import pytest
+
+PG_ADMIN_URL = os.environ.get("GEMINI_SYNC_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+MYSQL_ADMIN_URL = os.environ.get("GEMINI_SYNC_TEST_MYSQL_ADMIN_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+def server_missing(what: str, error: BaseException) -> NoReturn:
+    """Skip (locally) or fail (when CI=true) a test whose server is unreachable."""
+    message = f"{what} is not reachable: {type(error).__name__}: {error}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (CI=true: real-server tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def _scratch_name() -> str:
+    return f"gs_test_{uuid.uuid4().hex[:12]}"
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------------
+
+
+def _pg_connect(url: str) -> Any:
+    return psycopg.connect(url, autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def _pg_scratch() -> Iterator[str]:
+    try:
+        admin = _pg_connect(PG_ADMIN_URL)
+    except Exception as error:  # any connection failure means "server missing"
+        server_missing("PostgreSQL at " + urlsplit(PG_ADMIN_URL).netloc.rpartition("@")[2], error)
+    name = _scratch_name()
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(PG_ADMIN_URL, name)
+    finally:
+        with _pg_connect(PG_ADMIN_URL) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url(_pg_scratch: str) -> str:
+    """URL of this session's scratch PostgreSQL database (created once, dropped at session end)."""
+    return _pg_scratch
+
+
+@pytest.fixture
+def pg_conn(pg_url: str) -> Iterator[Any]:
+    """Autocommit psycopg 3 connection to the scratch PostgreSQL database."""
+    with _pg_connect(pg_url) as conn:
+        yield conn
+
+
+# --- MariaDB / MySQL --------------------------------------------------------------------------------------
+
+
+def _mysql_connect(url: str, database: str | None = None) -> Any:
+    parts = urlsplit(url)
+    return pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        database=database if database is not None else (parts.path.lstrip("/") or None),
+        autocommit=True,
+        connect_timeout=5,
+        charset="utf8mb4",
+    )
+
+
+@pytest.fixture(scope="session")
+def _mysql_scratch() -> Iterator[str]:
+    try:
+        admin = _mysql_connect(MYSQL_ADMIN_URL)
+    except Exception as error:  # any connection failure means "server missing"
+        server_missing("MariaDB/MySQL at " + urlsplit(MYSQL_ADMIN_URL).netloc.rpartition("@")[2], error)
+    name = _scratch_name()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        admin.close()
+    try:
+        yield _with_database(MYSQL_ADMIN_URL, name)
+    finally:
+        admin = _mysql_connect(MYSQL_ADMIN_URL)
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        finally:
+            admin.close()
+
+
+@pytest.fixture(scope="session")
+def mysql_url(_mysql_scratch: str) -> str:
+    """URL of this session's scratch MariaDB database (created once, dropped at session end)."""
+    return _mysql_scratch
+
+
+@pytest.fixture
+def mysql_conn(mysql_url: str) -> Iterator[Any]:
+    """Autocommit PyMySQL connection to the scratch MariaDB database."""
+    conn = _mysql_connect(mysql_url)
+    try:
+        yield conn
+    finally:
+        conn.close()
