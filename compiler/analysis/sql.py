@@ -1,0 +1,131 @@
+"""What a connector's SQL does, learned by parsing it with sqlglot in the provider's dialect.
+
+>>> a = analyze_sql("SELECT id, title AS name FROM docs WHERE updated_at >= :watermark", "postgres")
+>>> a.selected_columns, a.parameters, a.is_read_only_select
+(('id', 'name'), ('watermark',), True)
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+DIALECTS: dict[str, str] = {
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "mssql": "tsql",
+    "oracle": "oracle",
+    "duckdb": "duckdb",
+    "sqlite": "sqlite",
+}
+"""Connector source type -> sqlglot dialect."""
+
+_WRITES: tuple[tuple[str, str], ...] = (
+    ("Insert", "INSERT"),
+    ("Update", "UPDATE"),
+    ("Delete", "DELETE"),
+    ("Merge", "MERGE"),
+    ("Create", "CREATE"),
+    ("Drop", "DROP"),
+    ("Alter", "ALTER"),
+    ("TruncateTable", "TRUNCATE"),
+    ("Command", "a non-query command"),
+)
+_WRITE_TYPES: tuple[tuple[type[exp.Expression], str], ...] = tuple(
+    (getattr(exp, name), label) for name, label in _WRITES if hasattr(exp, name)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlAnalysis:
+    """Everything the rules and the lowering need to know about one query.
+
+    `selected_columns` is None when the names cannot be known from the text (a `*` projection).
+    `error_line`/`error_column` are 1-based positions inside the query text.
+    """
+
+    dialect: str
+    error: str | None
+    error_line: int | None
+    error_column: int | None
+    statement: exp.Expr | None
+    statement_count: int
+    is_select: bool
+    writes: tuple[str, ...]
+    selected_columns: tuple[str, ...] | None
+    has_star: bool
+    parameters: tuple[str, ...]
+
+    @property
+    def is_read_only_select(self) -> bool:
+        return self.error is None and self.statement_count == 1 and self.is_select and not self.writes
+
+
+def _failed(dialect: str, message: str, line: int | None = None, column: int | None = None) -> SqlAnalysis:
+    return SqlAnalysis(dialect, message, line, column, None, 0, False, (), None, False, ())
+
+
+def _projections(statement: exp.Expr) -> list[exp.Expr]:
+    while isinstance(statement, exp.SetOperation):
+        statement = statement.this  # a UNION takes its column names from the first branch
+    if isinstance(statement, exp.Subquery):
+        return _projections(statement.this)
+    return list(statement.expressions) if isinstance(statement, exp.Select) else []
+
+
+def _writes(statement: exp.Expr) -> tuple[str, ...]:
+    found: list[str] = []
+    for node in statement.walk():
+        for node_type, label in _WRITE_TYPES:
+            if isinstance(node, node_type) and label not in found:
+                found.append(label)
+        if isinstance(node, exp.Select):
+            if node.args.get("into") is not None and "SELECT ... INTO" not in found:
+                found.append("SELECT ... INTO")
+            if node.args.get("locks") and "a row lock (FOR UPDATE/SHARE)" not in found:
+                found.append("a row lock (FOR UPDATE/SHARE)")
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def analyze_sql(query: str, provider: str) -> SqlAnalysis:
+    """Parse `query` in the dialect of `provider` and describe it. Never raises for bad SQL."""
+    dialect = DIALECTS.get(provider, provider)
+    try:
+        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        return _failed(dialect, str(first.get("description") or exc), first.get("line"), first.get("col"))
+    except TokenError as exc:
+        return _failed(dialect, f"cannot tokenize the query: {exc}")
+    if not statements:
+        return _failed(dialect, "the query is empty")
+    statement = statements[0]
+    is_select = isinstance(statement, exp.Select | exp.SetOperation) or (
+        isinstance(statement, exp.Subquery) and isinstance(statement.this, exp.Select)
+    )
+    projections = _projections(statement)
+    has_star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in projections)
+    columns = None if has_star or not projections else tuple(p.alias_or_name for p in projections)
+    parameters: list[str] = []
+    for placeholder in statement.find_all(exp.Placeholder):
+        name = placeholder.name
+        if name and name not in parameters:
+            parameters.append(name)
+    return SqlAnalysis(
+        dialect=dialect,
+        error=None,
+        error_line=None,
+        error_column=None,
+        statement=statement,
+        statement_count=len(statements),
+        is_select=is_select,
+        writes=_writes(statement) if len(statements) == 1 else (),
+        selected_columns=columns,
+        has_star=has_star,
+        parameters=tuple(parameters),
+    )

@@ -1,0 +1,57 @@
+"""What a mapping template does, learned by parsing it with Jinja's sandboxed environment.
+
+>>> analyze_template("{{ title }}: {{ body }}").simple_parts
+(('field', 'title'), ('text', ': '), ('field', 'body'))
+>>> analyze_template("{{ body | upper }}").simple_parts is None
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Literal
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+Part = tuple[Literal["text", "field"], str]
+
+ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+"""Parsing only; the runtime renders with its own sandboxed environment and strict undefined."""
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateAnalysis:
+    """`simple_parts` is set when the template is only text and `{{ field }}` substitutions."""
+
+    error: str | None
+    error_line: int | None
+    variables: tuple[str, ...]
+    simple_parts: tuple[Part, ...] | None
+
+
+def _simple_parts(tree: nodes.Template) -> tuple[Part, ...] | None:
+    parts: list[Part] = []
+    for statement in tree.body:
+        if not isinstance(statement, nodes.Output):
+            return None
+        for node in statement.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append(("text", node.data))
+            elif isinstance(node, nodes.Name) and node.ctx == "load":
+                parts.append(("field", node.name))
+            else:
+                return None
+    return tuple(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def analyze_template(source: str) -> TemplateAnalysis:
+    """Parse a template and list its variables. Never raises for a bad template."""
+    try:
+        tree = ENVIRONMENT.parse(source)
+    except TemplateSyntaxError as exc:
+        return TemplateAnalysis(exc.message or str(exc), exc.lineno, (), None)
+    variables = tuple(sorted(meta.find_undeclared_variables(tree)))
+    return TemplateAnalysis(None, None, variables, _simple_parts(tree))
