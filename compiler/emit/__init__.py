@@ -1,0 +1,1 @@
+"""Emitters: plans, reports and generated documentation pages."""
