@@ -1,6 +1,7 @@
 """The plan contract between compiler and runtime. Imports nothing else from `compiler`."""
 
 from compiler.plan.codec import PlanFormatError, compute_hash, dumps, from_data, loads, seal, to_data
+from compiler.plan.docid import document_id
 from compiler.plan.model import (
     FORMAT_VERSION,
     DeleteGuard,
@@ -45,6 +46,7 @@ __all__ = [
     "Target",
     "Template",
     "compute_hash",
+    "document_id",
     "dumps",
     "from_data",
     "loads",

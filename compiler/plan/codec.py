@@ -1,6 +1,6 @@
 """Plan <-> canonical JSON. One serializer for every plan class, driven by the dataclass fields.
 
-Canonical form: camelCase keys, sorted, no insignificant whitespace except a trailing newline, UTF-8 kept
+Canonical form: camelCase keys, sorted, two-space indentation and a trailing newline, UTF-8 kept
 as-is (no `\\u` escapes), and integers and floats rendered by Python's shortest round-trip repr.
 `plan_hash` is the SHA-256 of the canonical form with `planHash` set to the empty string.
 """
@@ -64,7 +64,9 @@ def _from(tp: Any, data: Any, where: str) -> Any:
             return tuple(_from(args[0], item, f"{where}[{i}]") for i, item in enumerate(data))
         if len(args) != len(data):
             raise PlanFormatError(f"{where}: expected {len(args)} items")
-        return tuple(_from(a, item, f"{where}[{i}]") for i, (a, item) in enumerate(zip(args, data, strict=True)))
+        return tuple(
+            _from(a, item, f"{where}[{i}]") for i, (a, item) in enumerate(zip(args, data, strict=True))
+        )
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise PlanFormatError(f"{where}: expected an object")
@@ -94,8 +96,12 @@ def from_data(cls: type[T], data: Any) -> T:
 
 
 def canonical_bytes(data: Any) -> bytes:
-    """The one byte rendering of plan data: sorted keys, compact, UTF-8, newline-terminated."""
-    return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
+    """The one byte rendering of plan data: sorted keys, two-space indent (so plans read and diff well in
+    review), UTF-8, newline-terminated."""
+    text = json.dumps(
+        data, sort_keys=True, ensure_ascii=False, indent=2, separators=(",", ": "), allow_nan=False
+    )
+    return (text + "\n").encode()
 
 
 def compute_hash(plan: Plan) -> str:

@@ -223,3 +223,5 @@ class Plan:
     output: Output
     target: Target
     plan_hash: str
+    secrets: tuple[Secret, ...] = ()
+    """Every secret the run needs, sorted by name: resolve all of them (failing fast) before extracting."""

@@ -1,0 +1,148 @@
+"""SQL statements for the plan: rendered in the provider's dialect, the watermark kept as a bind parameter.
+
+Statements use SQLAlchemy's named-bind style (`:watermark`) in every dialect, so the runtime runs them with
+`sqlalchemy.text()` and the driver binds the value; nothing is ever formatted into the text.
+
+The snapshot statement of an incremental query is the query with its watermark predicate *neutralised*: each
+lower bound on `:watermark` (`col >= :watermark`, `col > :watermark`, `:watermark <= col`, `:watermark < col`)
+becomes always-true and is folded away, and `col BETWEEN :watermark AND hi` becomes `col <= hi`. That is what
+the query means with a watermark of minus infinity, which is what the first run (no checkpoint, no
+`watermarkInitial`) must read. Any other use of `:watermark` is refused with a message, since its meaning for
+"read everything" cannot be known.
+
+>>> import sqlglot
+>>> tree = sqlglot.parse_one("SELECT id FROM t WHERE ts >= :watermark AND kind = 'a'", read="postgres")
+>>> render(neutralise_watermark(tree, "postgres"), "postgres")
+"SELECT id FROM t WHERE kind = 'a'"
+>>> render(tree, "postgres")
+"SELECT id FROM t WHERE ts >= :watermark AND kind = 'a'"
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+WATERMARK = "watermark"
+
+DRIVERS: dict[str, str] = {
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mssql": "mssql+pyodbc",
+    "oracle": "oracle+oracledb",
+    "duckdb": "duckdb",
+    "sqlite": "sqlite",
+}
+"""Connector source type -> SQLAlchemy driver name (`dialect+driver`)."""
+
+_MARK = "gs_neutral"
+"""Meta key on the always-true predicates this module inserts, so folding touches only those."""
+
+
+class WatermarkShapeError(ValueError):
+    """`:watermark` is used in a way whose "read everything" form cannot be derived."""
+
+
+def render(tree: exp.Expr, dialect: str) -> str:
+    """SQL text in `dialect`, every placeholder written as a named `:bind` (SQLAlchemy `text()` style)."""
+
+    def named_bind(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Placeholder) and node.name:
+            return exp.var(f":{node.name}")
+        return node
+
+    text: str = tree.transform(named_bind).sql(dialect=dialect)
+    return text
+
+
+def uses_watermark(tree: exp.Expr) -> bool:
+    return any(p.name == WATERMARK for p in tree.find_all(exp.Placeholder))
+
+
+def _always_true() -> exp.Expr:
+    node = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1))
+    node.meta[_MARK] = True
+    return node
+
+
+def _is_true(node: exp.Expr | None) -> bool:
+    return node is not None and bool(node.meta.get(_MARK))
+
+
+def _comparison_of(placeholder: exp.Expr, dialect: str) -> tuple[exp.Expr, exp.Expr]:
+    """The predicate a `:watermark` placeholder bounds and the node under it that holds the placeholder."""
+    child, node = placeholder, placeholder.parent
+    while node is not None and not isinstance(node, exp.Predicate):
+        if isinstance(node, exp.Connector | exp.Not | exp.Query | exp.Where | exp.Having | exp.Join):
+            break
+        child, node = node, node.parent
+    if not isinstance(node, exp.Predicate):
+        where = render(placeholder.parent or placeholder, dialect)
+        raise WatermarkShapeError(
+            "`:watermark` must be compared with a column (as in `updated_at >= :watermark`), "
+            f"not used in `{where}`"
+        )
+    return node, child
+
+
+def _replacement(predicate: exp.Expr, child: exp.Expr, dialect: str) -> exp.Expr:
+    if isinstance(predicate, exp.GTE | exp.GT) and child is predicate.expression:
+        return _always_true()
+    if isinstance(predicate, exp.LTE | exp.LT) and child is predicate.this:
+        return _always_true()
+    if isinstance(predicate, exp.Between) and child is predicate.args.get("low"):
+        high = predicate.args["high"]
+        if not uses_watermark(high):
+            return exp.LTE(this=predicate.this.copy(), expression=high.copy())
+    raise WatermarkShapeError(
+        f"`{render(predicate, dialect)}` is not a lower bound on :watermark; write `column >= :watermark` "
+        "(or `>`) so the first run can read every row"
+    )
+
+
+def _check_context(predicate: exp.Expr, dialect: str) -> None:
+    """Only AND, OR and parentheses may stand between the predicate and its WHERE/HAVING/ON clause."""
+    node = predicate.parent
+    while node is not None and not isinstance(node, exp.Where | exp.Having | exp.Join):
+        if not isinstance(node, exp.And | exp.Or | exp.Paren):
+            raise WatermarkShapeError(
+                f"`{render(predicate, dialect)}` sits inside `{render(node, dialect)}`; keep watermark "
+                "filters at the top of a WHERE, HAVING or JOIN ... ON condition (joined by AND/OR, not NOT)"
+            )
+        node = node.parent
+    if node is None:
+        raise WatermarkShapeError(
+            f"`{render(predicate, dialect)}` is not inside a WHERE, HAVING or ON clause"
+        )
+
+
+def _fold_once(tree: exp.Expr) -> bool:
+    for node in tree.find_all(exp.Paren, exp.And, exp.Or, exp.Where, exp.Having):
+        if isinstance(node, exp.Paren) and _is_true(node.this):
+            node.replace(node.this)
+        elif isinstance(node, exp.And) and _is_true(node.this):
+            node.replace(node.expression)
+        elif isinstance(node, exp.And) and _is_true(node.expression):
+            node.replace(node.this)
+        elif isinstance(node, exp.Or) and (_is_true(node.this) or _is_true(node.expression)):
+            node.replace(_always_true())
+        elif isinstance(node, exp.Where | exp.Having) and _is_true(node.this):
+            node.pop()
+        else:
+            continue
+        return True
+    return False
+
+
+def neutralise_watermark(tree: exp.Expr, dialect: str) -> exp.Expr:
+    """A copy of `tree` that reads what it would with a watermark of minus infinity (see the module doc)."""
+    result = tree.copy()
+    while True:
+        placeholder = next((p for p in result.find_all(exp.Placeholder) if p.name == WATERMARK), None)
+        if placeholder is None:
+            break
+        predicate, child = _comparison_of(placeholder, dialect)
+        _check_context(predicate, dialect)
+        predicate.replace(_replacement(predicate, child, dialect))
+    while _fold_once(result):
+        pass
+    return result
