@@ -46,7 +46,12 @@ CODES: tuple[Code, ...] = (
     Code("GS102", "unique-name", _E, "Two connectors share metadata.name."),
     Code("GS103", "cron-syntax", _E, "spec.schedule is not a valid five-field cron expression."),
     Code("GS104", "secret-env-collision", _E, "Two different secretRefs map to the same SECRET_* variable."),
-    Code("GS105", "incremental-auto-delete", _E, "Incremental extraction with auto_delete_missing deletes live data."),
+    Code(
+        "GS105",
+        "incremental-auto-delete",
+        _E,
+        "Incremental extraction with auto_delete_missing deletes live data.",
+    ),
     Code("GS106", "sql-syntax", _E, "The query does not parse in the provider's SQL dialect."),
     Code("GS107", "sql-read-only-select", _E, "The query is not exactly one read-only SELECT."),
     Code("GS108", "sql-missing-column", _E, "A field the mapping needs is not among the selected columns."),
@@ -54,7 +59,12 @@ CODES: tuple[Code, ...] = (
     Code("GS110", "template-syntax", _E, "A Jinja template does not parse."),
     Code("GS111", "template-unknown-field", _E, "A template uses a variable that is not a known field."),
     Code("GS112", "sql-bind-parameter", _E, "The query uses a bind parameter other than :watermark."),
-    Code("GS113", "watermark-field-missing", _E, "The query filters on :watermark but no watermarkField is set."),
+    Code(
+        "GS113",
+        "watermark-field-missing",
+        _E,
+        "The query filters on :watermark but no watermarkField is set.",
+    ),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

@@ -1,0 +1,23 @@
+"""secretRef -> environment variable name, the one rule shared by the linter and the plan.
+
+>>> secret_env_name("hr-db.credentials")
+'SECRET_HR_DB_CREDENTIALS'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def secret_env_name(secret_ref: str) -> str:
+    return "SECRET_" + secret_ref.upper().replace("-", "_").replace(".", "_")
+
+
+def secret_refs(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(secretRef, pointer) for every secret a schema-valid connector spec names."""
+    source = spec["source"]
+    yield source["secretRef"], "/spec/source/secretRef"
+    oauth = source.get("oauth")
+    if oauth:
+        yield oauth["clientSecretRef"], "/spec/source/oauth/clientSecretRef"

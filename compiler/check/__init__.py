@@ -1,0 +1,142 @@
+"""Stage 2: loaded documents -> diagnostics. Schema first; semantic rules only on schema-valid documents.
+
+`check_file` handles one file; `check_project` runs the cross-file rules over the facts of all files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.analysis.secrets import secret_env_name, secret_refs
+from compiler.check.codes import lookup
+from compiler.check.connector import Connector
+from compiler.check.facts import ConnectorFacts, ProjectFinding, SecretFact
+from compiler.check.finding import Finding
+from compiler.check.rules import DOCUMENT_RULES, FILE_NAME_RULES, PROJECT_RULES
+from compiler.check.schema import check_schema
+from compiler.diagnostics import Diagnostic
+from compiler.load import LoadedDocument, LoadedFile, Positions, Problem, Span, load_bytes
+
+__all__ = ["CheckedFile", "check_file", "check_project"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """Everything learned about one file. `documents` holds the data of each schema-valid document."""
+
+    path: str
+    sha256: str
+    diagnostics: tuple[Diagnostic, ...]
+    facts: tuple[ConnectorFacts, ...]
+    documents: tuple[Any, ...]
+
+
+def _diagnostic(path: str, span: Span, code: str, message: str, pointer: str, suggestion: str | None) -> Diagnostic:
+    return Diagnostic(
+        file=path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        pointer=pointer,
+        severity=lookup(code).severity,
+        code=code,
+        message=message,
+        suggestion=suggestion,
+    )
+
+
+def _from_problem(path: str, problem: Problem) -> Diagnostic:
+    return _diagnostic(path, problem.span, problem.code, problem.message, problem.pointer, problem.suggestion)
+
+
+def _span_of(finding: Finding, positions: Positions, lines: Sequence[str]) -> Span:
+    span = positions.of_key(finding.pointer) if finding.at_key else positions.of_value(finding.pointer)
+    if finding.line_offset <= 0:
+        return span
+    # A problem on a later line of a block scalar: point at that line's first character.
+    block = lines[span.line - 1][span.column - 1 : span.column] in ("|", ">") if span.line <= len(lines) else False
+    line = span.line + finding.line_offset + (1 if block else 0)
+    if line > len(lines):
+        return span
+    text = lines[line - 1]
+    column = len(text) - len(text.lstrip()) + 1
+    return Span(line, column, line, len(text) + 1)
+
+
+def _facts(path: str, index: int, data: Any, positions: Positions) -> ConnectorFacts:
+    secrets = tuple(
+        SecretFact(ref, secret_env_name(ref), pointer, positions.of_value(pointer))
+        for ref, pointer in secret_refs(data["spec"])
+    )
+    name = data["metadata"]["name"]
+    return ConnectorFacts(path, index, name, positions.of_value("/metadata/name"), secrets)
+
+
+def _check_document(
+    path: str, document: LoadedDocument, lines: Sequence[str], check_file_name: bool
+) -> tuple[list[Diagnostic], ConnectorFacts | None]:
+    diagnostics = [_from_problem(path, problem) for problem in document.problems]
+    data = document.data
+    if data is None:
+        if not document.problems:
+            span = document.positions.document
+            diagnostics.append(
+                _diagnostic(path, span, "GS003", "the document is empty", "", "remove the empty '---' document")
+            )
+        return diagnostics, None
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"[:80]
+        diagnostics.append(
+            _diagnostic(
+                path,
+                document.positions.document,
+                "GS004",
+                f"the document is {kind}, not a mapping of fields",
+                "",
+                "start with 'apiVersion: sync.gemini.io/v1alpha1' and 'kind: Connector'",
+            )
+        )
+        return diagnostics, None
+    findings = check_schema(data)
+    if not findings and not document.problems:
+        connector = Connector(path, data)
+        for rule in DOCUMENT_RULES:
+            if check_file_name or rule.CODE not in FILE_NAME_RULES:
+                findings.extend(rule.check(connector))
+    for finding in findings:
+        span = _span_of(finding, document.positions, lines)
+        diagnostics.append(_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion))
+    valid = not any(d.severity == "error" for d in diagnostics)
+    return diagnostics, _facts(path, document.index, data, document.positions) if valid else None
+
+
+def check_loaded(loaded: LoadedFile, *, check_file_name: bool = True) -> CheckedFile:
+    diagnostics = [_from_problem(loaded.path, problem) for problem in loaded.problems]
+    facts: list[ConnectorFacts] = []
+    documents: list[Any] = []
+    lines = loaded.text.splitlines()
+    for document in loaded.documents:
+        found, document_facts = _check_document(loaded.path, document, lines, check_file_name)
+        diagnostics.extend(found)
+        if document_facts is not None:
+            facts.append(document_facts)
+            documents.append(document.data)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return CheckedFile(loaded.path, loaded.sha256, tuple(diagnostics), tuple(facts), tuple(documents))
+
+
+def check_file(raw: bytes, path: str, *, check_file_name: bool = True) -> CheckedFile:
+    """Load and check one file's bytes. `path` is shown in diagnostics and names the file for GS101."""
+    return check_loaded(load_bytes(raw, path), check_file_name=check_file_name)
+
+
+def check_project(facts: Iterable[ConnectorFacts]) -> list[Diagnostic]:
+    """Cross-file rules (unique names, secret collisions) over every valid connector checked together."""
+    ordered = sorted(facts, key=lambda f: (f.file, f.document))
+    found: list[ProjectFinding] = []
+    for rule in PROJECT_RULES:
+        found.extend(rule.check(ordered))
+    return [_diagnostic(f.file, f.span, f.code, f.message, f.pointer, f.suggestion) for f in found]

@@ -1,0 +1,26 @@
+"""What a check reports before the checker stamps file, position and severity on it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """`pointer` locates the value; `at_key` points at the key instead (unknown or misplaced fields)."""
+
+    code: str
+    message: str
+    pointer: str
+    suggestion: str | None = None
+    at_key: bool = False
+    line_offset: int = 0
+    """Lines below the start of the value (a parse error inside a block-scalar query)."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """'did you mean ...?' for the closest candidate, as Terraform and sqlglot do."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean {matches[0]!r}?" if matches else None

@@ -1,0 +1,42 @@
+"""GS103 cron-syntax: spec.schedule is a valid five-field cron expression.
+
+**Bad**
+
+```yaml
+schedule: "0 */3 * *"
+```
+
+**Good**
+
+```yaml
+schedule: "0 */3 * * *"
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from croniter import croniter
+
+from compiler.check.connector import Connector
+from compiler.check.finding import Finding
+
+CODE = "GS103"
+_EXAMPLE = 'e.g. "0 */3 * * *" (minute hour day-of-month month day-of-week)'
+
+
+def check(connector: Connector) -> Iterator[Finding]:
+    schedule = connector.spec.get("schedule")
+    if schedule is None:
+        return
+    fields = schedule.split()
+    if len(fields) != 5:
+        yield Finding(
+            CODE,
+            f"spec.schedule {schedule!r} has {len(fields)} fields; cron needs exactly 5",
+            "/spec/schedule",
+            _EXAMPLE,
+        )
+    elif not croniter.is_valid(schedule):
+        yield Finding(CODE, f"spec.schedule {schedule!r} is not a valid cron expression", "/spec/schedule", _EXAMPLE)

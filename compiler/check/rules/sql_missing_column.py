@@ -1,0 +1,47 @@
+"""GS108 sql-missing-column: every field the mapping reads is among the selected columns.
+
+Checked when the column list is known (no `*`). Names compare case-insensitively, as unquoted SQL
+identifiers do.
+
+**Bad**
+
+```yaml
+query: SELECT id, body FROM docs
+mapping:
+  idField: id
+  titleField: title
+```
+
+**Good**
+
+```yaml
+query: SELECT id, title, body FROM docs
+mapping:
+  idField: id
+  titleField: title
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compiler.check.connector import Connector
+from compiler.check.finding import Finding, did_you_mean
+
+CODE = "GS108"
+
+
+def check(connector: Connector) -> Iterator[Finding]:
+    sql = connector.sql
+    if sql is None or sql.selected_columns is None or not sql.is_read_only_select:
+        return
+    selected = {column.lower() for column in sql.selected_columns}
+    for column, pointer in connector.needed_columns():
+        if column.lower() not in selected:
+            yield Finding(
+                CODE,
+                f"{column!r} is not selected by the query (selected: {', '.join(sql.selected_columns)})",
+                pointer,
+                did_you_mean(column, sql.selected_columns) or f"add {column} to the SELECT list",
+            )

@@ -1,0 +1,46 @@
+"""GS111 template-unknown-field: template variables are fields of the record.
+
+For sql_pull the record's fields are the selected columns (checked when they are known); a template that
+names anything else would fail on every record at run time.
+
+**Bad**
+
+```yaml
+query: SELECT id, title FROM docs
+contentTemplate: "{{ title }} {{ bdy }}"
+```
+
+**Good**
+
+```yaml
+query: SELECT id, title, body FROM docs
+contentTemplate: "{{ title }} {{ body }}"
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compiler.analysis.templates import analyze_template
+from compiler.check.connector import Connector
+from compiler.check.finding import Finding, did_you_mean
+
+CODE = "GS111"
+
+
+def check(connector: Connector) -> Iterator[Finding]:
+    sql = connector.sql
+    if sql is None or sql.selected_columns is None or not sql.is_read_only_select:
+        return
+    selected = {column.lower() for column in sql.selected_columns}
+    for pointer, source in connector.templates():
+        for variable in analyze_template(source).variables:
+            if variable.lower() not in selected:
+                yield Finding(
+                    CODE,
+                    f"the template uses {variable!r}, which the query does not select "
+                    f"(selected: {', '.join(sql.selected_columns)})",
+                    pointer,
+                    did_you_mean(variable, sql.selected_columns) or f"add {variable} to the SELECT list",
+                )

@@ -1,0 +1,235 @@
+"""Stage 2a: the connector JSON Schema, with errors turned into the finding the user meant.
+
+jsonschema reports what failed; this module says why and what to do: an unknown key gets "did you mean",
+a field of another mode says which mode it belongs to, a planned provider says "not available yet".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from compiler.check.finding import Finding, did_you_mean
+from compiler.load.positions import join
+
+FUTURE_PROVIDERS_PAGE = "docs/connector-provider-future.md"
+
+
+@functools.cache
+def connector_schema() -> dict[str, Any]:
+    """The packaged connector schema (parsed once per process)."""
+    text = resources.files("compiler.schema").joinpath("connector.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(connector_schema())
+
+
+@functools.cache
+def _mode_fields() -> dict[str, dict[str, str]]:
+    """source field -> the modes whose source defines it, from the `x-modes` of each source definition."""
+    fields: dict[str, dict[str, str]] = {}
+    for definition in connector_schema()["$defs"].values():
+        for mode in definition.get("x-modes", ()):
+            for field in definition.get("properties", {}):
+                fields.setdefault(field, {})[mode] = mode
+    return fields
+
+
+def _path(error: ValidationError) -> str:
+    pointer = ""
+    for token in error.absolute_path:
+        pointer = join(pointer, token)
+    return pointer
+
+
+def _field_name(pointer: str) -> str:
+    return "/".join(part for part in pointer.split("/") if part).replace("/", ".") or "the document"
+
+
+def _mode_of(document: Mapping[str, Any]) -> str | None:
+    spec = document.get("spec")
+    mode = spec.get("mode") if isinstance(spec, dict) else None
+    return mode if isinstance(mode, str) else None
+
+
+def _type_names(expected: Any) -> str:
+    names = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+        "null": "null",
+    }
+    kinds = expected if isinstance(expected, list) else [expected]
+    return " or ".join(str(names.get(kind, kind)) for kind in kinds)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return f"{value!r}"
+
+
+def _additional(error: ValidationError, pointer: str, mode: str | None) -> Iterator[Finding]:
+    allowed = list(error.schema.get("properties", {}))
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for key in instance:
+        if key in allowed:
+            continue
+        child = join(pointer, key)
+        owners = _mode_fields().get(key, {})
+        if pointer == "/spec/source" and owners and mode not in owners:
+            modes = ", ".join(sorted(owners))
+            yield Finding(
+                "GS056",
+                f"{key!r} is a source field of {modes}; it is not allowed when spec.mode is {mode}",
+                child,
+                f"remove {key!r}, or change spec.mode to {modes.split(', ')[0]}",
+                at_key=True,
+            )
+            continue
+        suggestion = did_you_mean(key, allowed)
+        where = _field_name(pointer) if pointer else "the top level"
+        yield Finding(
+            "GS050",
+            f"unknown field {key!r} in {where}",
+            child,
+            suggestion or f"allowed fields: {', '.join(allowed)}",
+            at_key=True,
+        )
+
+
+def _required(error: ValidationError, pointer: str, mode: str | None) -> Iterator[Finding]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for name in error.validator_value:
+        if name in instance:
+            continue
+        in_mode = f" when spec.mode is {mode}" if "then" in error.schema_path else ""
+        parent = _field_name(pointer) if pointer else "the document"
+        yield Finding(
+            "GS051",
+            f"missing required field {name!r} in {parent}{in_mode}",
+            pointer,
+            f"add {_field_name(join(pointer, name))}",
+            at_key=True,
+        )
+
+
+def _enum(error: ValidationError, pointer: str, mode: str | None) -> Finding:
+    allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+    value = error.instance
+    planned = error.schema.get("x-plannedValues", ())
+    if isinstance(value, str) and value in planned:
+        return Finding(
+            "GS057",
+            f"{_field_name(pointer)} {value!r} is not available yet (it is planned)",
+            pointer,
+            f"see {FUTURE_PROVIDERS_PAGE}; available now: {', '.join(map(str, allowed))}",
+        )
+    hint = did_you_mean(value, map(str, allowed)) if isinstance(value, str) else None
+    if pointer == "/spec/source/type" and mode is not None:
+        hint = hint or f"spec.mode {mode} takes source types: {', '.join(map(str, allowed))}"
+    choices = ", ".join(map(str, allowed))
+    return Finding(
+        "GS053",
+        f"{_field_name(pointer)} must be {'one of ' if len(allowed) > 1 else ''}{choices}; got {_describe(value)}",
+        pointer,
+        hint,
+    )
+
+
+def _forbidden(
+    error: ValidationError, pointer: str, document: Mapping[str, Any], mode: str | None
+) -> Iterator[Finding]:
+    """A field whose schema is `false` in the branch of this mode (jsonschema drops its name from the path)."""
+    branch: Any = connector_schema()
+    for token in list(error.schema_path)[:-1]:
+        branch = branch[token]
+    parent: Any = document
+    for token in error.absolute_path:
+        parent = parent[token]
+    for key, subschema in branch.get("properties", {}).items():
+        if subschema is False and isinstance(parent, dict) and key in parent:
+            child = join(pointer, key)
+            name = _field_name(child)
+            yield Finding(
+                "GS056", f"{name} is not allowed when spec.mode is {mode}", child, f"remove {name}", at_key=True
+            )
+
+
+def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[Finding]:
+    pointer = _path(error)
+    mode = _mode_of(document)
+    name = _field_name(pointer)
+    kind = error.validator
+    if kind == "additionalProperties":
+        yield from _additional(error, pointer, mode)
+    elif kind == "required":
+        yield from _required(error, pointer, mode)
+    elif kind == "type" and error.instance is None:
+        yield Finding(
+            "GS051",
+            f"{name} is empty (null); it needs {_type_names(error.validator_value)}",
+            pointer,
+            f"give {name} a value, or remove the line if the field is optional",
+        )
+    elif kind == "type":
+        yield Finding(
+            "GS052", f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}", pointer
+        )
+    elif kind in ("enum", "const"):
+        yield _enum(error, pointer, mode)
+    elif kind == "pattern":
+        hint = error.schema.get("x-formatHint", f"must match {error.validator_value}")
+        yield Finding("GS054", f"{name} {_describe(error.instance)} is not valid: expected {hint}", pointer)
+    elif kind in (
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minItems",
+        "maxItems",
+    ):
+        yield Finding("GS055", f"{name}: {error.message}", pointer)
+    elif kind == "uniqueItems":
+        yield Finding("GS053", f"{name} lists the same entry more than once", pointer, "remove the repeated entry")
+    elif error.schema is False:
+        yield from _forbidden(error, pointer, document, mode)
+    else:
+        yield Finding("GS058", f"{name}: {error.message}", pointer)
+
+
+def check_schema(document: Mapping[str, Any]) -> list[Finding]:
+    """Validate one connector document; one finding per distinct problem, in document order."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, str, str]] = set()
+    for error in _validator().iter_errors(document):
+        for finding in _translate(error, document):
+            key = (finding.code, finding.pointer, finding.message)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+    return findings
+
+
+def is_valid(document: Mapping[str, Any]) -> bool:
+    return bool(_validator().is_valid(document))

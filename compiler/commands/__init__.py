@@ -1,0 +1,1 @@
+"""One module per `compiler` subcommand: NAME, HELP, add_arguments(parser), run(args) -> int."""
