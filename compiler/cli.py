@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from compiler.commands import docs, validate
+from compiler.commands import build, diff, docs, show, validate
 from compiler.version import __version__
 
-COMMANDS: tuple[ModuleType, ...] = (validate, docs)
+COMMANDS: tuple[ModuleType, ...] = (validate, build, show, diff, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,26 +1,24 @@
 """`compiler build [PATH ...] --out DIR`: validate connectors, then compile each into `DIR/<name>.plan.json`.
 
-Validation is the linter's, with the same diagnostics, formats and exit codes; when any connector has a finding
-that fails the run (errors, or warnings with `--strict`), or any connector cannot be lowered, nothing is written.
+Validation is the linter's, with the same diagnostics, formats and exit codes. When any connector has a finding
+that fails the run (errors, or warnings with `--strict`) or cannot be lowered, nothing is written.
 Exit codes: 0 plans written, 1 findings, 2 usage or I/O error.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from compiler.commands.validate import DEFAULT_PATHS, default_format
 from compiler.emit.plans import write_plans
 from compiler.lower.files import lower_files
-from compiler.report import render
-from compiler.validation import validate_paths
+from compiler.report import REPORTERS, render
+from compiler.validation import UsageError, validate_paths
 
 NAME = "build"
 HELP = "Validate connectors and compile each into an execution plan DIR/<name>.plan.json."
-FORMATS = ("text", "json", "github", "sarif", "junit")
-DEFAULT_PATHS = ("connectors",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,30 +32,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="source root that input paths in plans are relative to "
         "(default: the git work tree holding each file, else the current directory)",
     )
-    parser.add_argument("--format", choices=FORMATS, default=None, help="diagnostics format (default: text)")
+    parser.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default=None,
+        help="diagnostics format (default: text, or github when GITHUB_ACTIONS=true)",
+    )
     parser.add_argument("--strict", action="store_true", help="warnings fail the build too")
 
 
-def _format(args: argparse.Namespace) -> str:
-    if args.format is not None:
-        return str(args.format)
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+def _refuse(out: Path) -> None:
+    print(f"compiler build: nothing written to {out}: fix the findings above", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = validate_paths(args.paths or DEFAULT_PATHS)
-    report = render(result, _format(args))
-    if report:
-        sys.stdout.write(report if report.endswith("\n") else report + "\n")
+    try:
+        result = validate_paths(args.paths or list(DEFAULT_PATHS))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if result.diagnostics or args.format not in (None, "text"):
+        sys.stdout.write(render(result, args.format or default_format()))
     code = result.exit_code(strict=args.strict)
     if code != 0:
-        print(f"compiler build: nothing written to {args.out}: fix the findings above", file=sys.stderr)
+        _refuse(args.out)
         return code
     compiled = lower_files(result.files, args.root)
     if compiled.problems:
         for problem in compiled.problems:
             print(problem.render(), file=sys.stderr)
-        print(f"compiler build: nothing written to {args.out}: fix the findings above", file=sys.stderr)
+        _refuse(args.out)
         return 1
     try:
         written = write_plans(args.out, compiled.plans)
