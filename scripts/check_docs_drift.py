@@ -182,7 +182,7 @@ class Checker:
             self.problem("mkdocs.yml", "missing")
             return
         try:
-            config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_TolerantLoader)  # noqa: S506
+            config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
         except yaml.YAMLError as error:
             self.problem("mkdocs.yml", f"not valid YAML: {error}".replace("\n", " "))
             return
@@ -214,10 +214,7 @@ class Checker:
                         self.problem(where, f"dead link {target!r}: no such file")
             for match in _PATH.finditer(page.text):
                 path = match["path"].rstrip(".,;:")
-                if "*" in path:
-                    exists = bool(glob.glob(str(self.root / path)))
-                else:
-                    exists = (self.root / path).exists()
+                exists = bool(glob.glob(str(self.root / path))) if "*" in path else (self.root / path).exists()
                 if not exists:
                     where = f"{page.rel}:{line_of(page.text, match.start())}"
                     self.problem(where, f"names {path!r}, which does not exist in the repository")
@@ -344,7 +341,7 @@ def _commands(page: Page) -> Iterator[tuple[int, str]]:
     for match in _CODE_SPAN.finditer(page.prose):
         body = match["body"].strip()
         first = body.split(" ", 1)[0]
-        if first in TOOLS and " " in body or body.startswith(("python scripts/", "python -m compiler")):
+        if (first in TOOLS and " " in body) or body.startswith(("python scripts/", "python -m compiler")):
             yield line_of(page.prose, match.start()), body
 
 
