@@ -1,0 +1,74 @@
+"""`runtime exec PLAN` and `runtime demo`. Errors are one line on stderr and an exit code, never a traceback.
+
+Exit codes: 0 ok, 1 run failed (source, secret, mapping, state), 2 plan refused or bad arguments, 3 delete guard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from runtime.errors import RuntimeFailure
+from runtime.planfile import load_plan
+from runtime.progress import clear_line, progress_printer
+from runtime.report import render_json, render_text
+from runtime.run import ExecOptions, execute
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="runtime", description="Run compiled connector plans.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("exec", help="run one plan: extract, diff, write artifacts, commit state")
+    run.add_argument("plan", type=Path, help="a plan.json written by `compiler build`")
+    run.add_argument("--state-dir", type=Path, default=Path("state"), help="connector state folder (./state)")
+    run.add_argument("--dry-run", action="store_true", help="compute and print the changes; write nothing")
+    run.add_argument("--allow-mass-delete", action="store_true", help="override the delete guard for this run")
+    run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    run.add_argument("--source-root", type=Path, help="refuse the plan if its connector files changed here")
+    demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
+    demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
+    return parser
+
+
+def _exec(args: argparse.Namespace) -> int:
+    try:
+        plan = load_plan(args.plan, args.source_root)
+        progress = progress_printer() if not args.json else None
+        try:
+            report = execute(
+                plan,
+                ExecOptions(
+                    state_dir=args.state_dir,
+                    dry_run=args.dry_run,
+                    allow_mass_delete=args.allow_mass_delete,
+                    progress=progress,
+                ),
+            )
+        finally:
+            clear_line()
+    except RuntimeFailure as failure:
+        print(f"runtime: error: {failure}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"status": "failed", "error": str(failure), "exitCode": failure.exit_code}))
+        return failure.exit_code
+    if args.json:
+        print(render_json(report))
+    else:
+        print(render_text(report), file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "exec":
+            return _exec(args)
+        from runtime.demo import run_demo
+
+        return run_demo(args.dir)
+    except KeyboardInterrupt:
+        print("runtime: interrupted; nothing was committed", file=sys.stderr)
+        return 130

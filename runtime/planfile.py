@@ -1,0 +1,44 @@
+"""Load a plan file and refuse what this runtime must not run: bad hash, other format version, stale inputs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from compiler.plan import Plan, PlanFormatError, loads
+from runtime.errors import ConfigError
+
+RUNNABLE_MODES = ("sql_pull",)
+
+
+def load_plan(path: Path, source_root: Path | None = None) -> Plan:
+    """Read and verify `path`; with `source_root`, also check every input file's SHA-256 against the plan."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read plan {path}: {exc.strerror or exc}") from None
+    try:
+        plan = loads(raw)
+    except PlanFormatError as exc:
+        raise ConfigError(f"plan {path} refused: {exc}; run compiler build") from None
+    if source_root is not None:
+        check_fresh(plan, source_root)
+    if plan.mode not in RUNNABLE_MODES:
+        raise ConfigError(
+            f"plan {path}: mode {plan.mode} is not available yet in this runtime (it runs {', '.join(RUNNABLE_MODES)})"
+        )
+    return plan
+
+
+def check_fresh(plan: Plan, source_root: Path) -> None:
+    """Refuse a plan compiled from connector files that have changed since (like a stale Terraform plan)."""
+    for item in plan.inputs:
+        file = source_root / item.path
+        try:
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError:
+            raise ConfigError(
+                f"plan is stale: {item.path} is missing under {source_root} since it was compiled; run compiler build"
+            ) from None
+        if digest != item.sha256.removeprefix("sha256:"):
+            raise ConfigError(f"plan is stale: {item.path} changed since it was compiled; run compiler build")

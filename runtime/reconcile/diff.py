@@ -1,0 +1,102 @@
+"""The diff, in SQL over the staged `keys`/`docs` and the state's `known` (a full outer join on id).
+
+new / changed / restored come from `docs` (built while staging); unchanged = extracted - upserted; missing =
+known live documents absent from a complete snapshot. What happens to missing documents is the delete policy:
+  auto_delete_missing  -> `missing` holds them; they are written to deletes.ndjson
+  soft_delete_only     -> `missing` holds those with a stored copy; they are re-upserted with the mark
+  never_delete         -> `missing` stays empty; they are only counted
+An incremental extraction never reads the whole source, so absence means nothing and nothing is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from compiler.plan import Plan
+from runtime.db import one
+from runtime.errors import MappingError
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Counts of one run's planned changes."""
+
+    extracted: int
+    new: int
+    changed: int
+    restored: int
+    unchanged: int
+    known: int
+    deleted: int
+    soft_deleted: int
+    missing_kept: int
+    soft_unmarkable: int
+
+    @property
+    def deletions(self) -> int:
+        """Documents this run removes or marks removed: what the delete guard counts."""
+        return self.deleted + self.soft_deleted
+
+
+def check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a snapshot in which two records map to one document id (never merge them silently)."""
+    rows = con.execute(
+        "SELECT id, list(DISTINCT raw_id ORDER BY raw_id)[1:3], count(*) FROM keys GROUP BY id"
+        " HAVING count(*) > 1 ORDER BY id LIMIT 5"
+    ).fetchall()
+    if not rows:
+        return
+    total_row = one(con, "SELECT count(*) FROM (SELECT id FROM keys GROUP BY id HAVING count(*) > 1)")
+    total = int(total_row[0]) if total_row else len(rows)
+    shown = "; ".join(
+        f"{doc_id!r} ({count} records, raw ids {', '.join(map(repr, raw))})" for doc_id, raw, count in rows
+    )
+    more = f" and {total - len(rows)} more" if total > len(rows) else ""
+    raise MappingError(
+        f"{total} document id(s) occur more than once in this extraction: {shown}{more}; nothing was changed."
+        " Make the id field unique in the query (e.g. add a key column or DISTINCT ON)"
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = one(con, sql)
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool, state_has_docs: bool) -> Changes:
+    """Count the changes and fill the temp table `missing(id, deleted_at)` per the delete policy."""
+    status = dict(con.execute("SELECT status, count(*) FROM docs GROUP BY status").fetchall())
+    extracted = _count(con, "SELECT count(*) FROM keys")
+    known = _count(con, "SELECT count(*) FROM known WHERE NOT coalesce(deleted, false)")
+    policy = plan.reconciliation.delete_policy
+    con.execute(
+        "CREATE TEMP TABLE missing_all AS SELECT k.id, now() AS deleted_at FROM known k"
+        " ANTI JOIN keys s ON s.id = k.id WHERE NOT coalesce(k.deleted, false) AND ?",
+        [complete_snapshot],
+    )
+    if policy == "soft_delete_only" and state_has_docs:
+        con.execute(
+            "CREATE TEMP TABLE missing AS SELECT m.* FROM missing_all m JOIN st.documents d ON d.id = m.id"
+            " WHERE d.doc IS NOT NULL"
+        )
+    elif policy == "auto_delete_missing":
+        con.execute("CREATE TEMP TABLE missing AS SELECT * FROM missing_all")
+    else:
+        con.execute("CREATE TEMP TABLE missing AS SELECT * FROM missing_all LIMIT 0")
+    missing_all = _count(con, "SELECT count(*) FROM missing_all")
+    acted = _count(con, "SELECT count(*) FROM missing")
+    new, changed, restored = (int(status.get(k, 0)) for k in ("new", "changed", "restored"))
+    return Changes(
+        extracted=extracted,
+        new=new,
+        changed=changed,
+        restored=restored,
+        unchanged=extracted - new - changed - restored,
+        known=known,
+        deleted=acted if policy == "auto_delete_missing" else 0,
+        soft_deleted=acted if policy == "soft_delete_only" else 0,
+        missing_kept=missing_all if policy == "never_delete" else 0,
+        soft_unmarkable=missing_all - acted if policy == "soft_delete_only" else 0,
+    )
