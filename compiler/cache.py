@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from compiler.check import CheckedFile
+from compiler.check.result import CheckedFile
 from compiler.check.facts import ConnectorFacts, SecretFact
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.positions import Span

@@ -7,6 +7,7 @@ rules run over the facts of all of them.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Sequence
@@ -16,7 +17,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from compiler.cache import LintCache
-from compiler.check import CheckedFile, check_file, check_project
+from compiler.check.project import check_project
+from compiler.check.result import CheckedFile
 from compiler.diagnostics import Diagnostic, Severity
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -49,10 +51,11 @@ class ValidationResult:
 
 def display_path(path: Path) -> str:
     """Relative to the working directory when inside it, always with '/'."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute.startswith(cwd + os.sep):
+        return Path(absolute[len(cwd) + 1 :]).as_posix()
+    return Path(path).as_posix()
 
 
 def discover(paths: Sequence[str]) -> list[Path]:
@@ -61,11 +64,13 @@ def discover(paths: Sequence[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.suffix in YAML_SUFFIXES and child.is_file():
-                    found.setdefault(str(child.resolve()), child)
+            for folder, _dirs, names in os.walk(path):
+                for name in names:
+                    if name.endswith(YAML_SUFFIXES):
+                        child = Path(folder, name)
+                        found.setdefault(os.path.abspath(child), child)
         elif path.is_file():
-            found.setdefault(str(path.resolve()), path)
+            found.setdefault(os.path.abspath(path), path)
         else:
             raise UsageError(f"{raw}: no such file or folder")
     return sorted(found.values(), key=display_path)
@@ -79,8 +84,33 @@ def _read(path: Path) -> bytes:
 
 
 def _check_one(item: tuple[bytes, str, bool]) -> CheckedFile:
+    from compiler.check.checker import check_file  # heavy (schema, sqlglot, jinja): only when a file needs it
+
     raw, shown, check_file_name = item
     return check_file(raw, shown, check_file_name=check_file_name)
+
+
+def _warm_up() -> None:
+    """Build the schema validator and the SQL and template parsers once, before forking, so that workers
+    share them; then freeze the heap so that the workers' garbage collector does not copy every page."""
+    from compiler.check.checker import check_file
+
+    check_file(_WARM_UP, "warm-up.yaml")
+    gc.freeze()
+
+
+_WARM_UP = b"""apiVersion: sync.gemini.io/v1alpha1
+kind: Connector
+metadata: {name: warm-up}
+spec:
+  mode: sql_pull
+  schedule: "0 * * * *"
+  source: {type: postgres, secretRef: s, query: "SELECT id, t FROM d WHERE t >= :watermark", watermarkField: t}
+  mapping: {idField: id, contentTemplate: "{{ t }}"}
+  output: {bucket: "file://x"}
+  gemini: {projectId: warm-up, location: global, dataStoreId: d}
+  reconciliation: {deletePolicy: never_delete}
+"""
 
 
 def validate_paths(
@@ -95,9 +125,9 @@ def validate_paths(
     cache = LintCache() if use_cache else None
     results: dict[str, CheckedFile] = {}
     pending: list[tuple[bytes, str, bool]] = []
-    for path in files:
+    shown_paths = [display_path(path) for path in files]
+    for path, shown in zip(files, shown_paths, strict=True):
         raw = _read(path)
-        shown = display_path(path)
         cached = cache.get(shown, hashlib.sha256(raw).hexdigest(), check_file_name) if cache else None
         if cached is not None:
             results[shown] = cached
@@ -105,6 +135,7 @@ def validate_paths(
             pending.append((raw, shown, check_file_name))
     workers = min(jobs or os.cpu_count() or 1, 8)
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
+        _warm_up()
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             checked = list(pool.map(_check_one, pending, chunksize=max(1, len(pending) // (workers * 4))))
     else:
@@ -115,7 +146,7 @@ def validate_paths(
             cache.put(report, check_file_name)
     if cache is not None:
         cache.save()
-    ordered = tuple(results[display_path(path)] for path in files)
+    ordered = tuple(results[shown] for shown in shown_paths)
     diagnostics = [d for report in ordered for d in report.diagnostics]
     diagnostics.extend(check_project(f for report in ordered for f in report.facts))
     diagnostics.sort(key=Diagnostic.sort_key)
@@ -124,5 +155,7 @@ def validate_paths(
 
 def validate_text(text: str, *, path: str, check_file_name: bool = True) -> list[Diagnostic]:
     """Check connector YAML held in memory (e.g. an example in the docs), cross-file rules included."""
+    from compiler.check.checker import check_file
+
     report = check_file(text.encode(), path, check_file_name=check_file_name)
     return sorted([*report.diagnostics, *check_project(report.facts)], key=Diagnostic.sort_key)

@@ -1,55 +1,25 @@
-"""Stage 2: loaded documents -> diagnostics. Schema first; semantic rules only on schema-valid documents.
-
-`check_file` handles one file; `check_project` runs the cross-file rules over the facts of all files.
-"""
+"""Check files: schema first; semantic rules only on schema-valid documents."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from compiler.analysis.secrets import secret_env_name, secret_refs
-from compiler.check.codes import lookup
 from compiler.check.connector import Connector
-from compiler.check.facts import ConnectorFacts, ProjectFinding, SecretFact
-from compiler.check.finding import Finding
-from compiler.check.rules import DOCUMENT_RULES, FILE_NAME_RULES, PROJECT_RULES
+from compiler.check.facts import ConnectorFacts, SecretFact
+from compiler.check.finding import Finding, make_diagnostic
+from compiler.check.registry import DOCUMENT_RULES, FILE_NAME_RULES
+from compiler.check.result import CheckedFile
 from compiler.check.schema import check_schema
 from compiler.diagnostics import Diagnostic
 from compiler.load import LoadedDocument, LoadedFile, Positions, Problem, Span, load_bytes
 
-__all__ = ["CheckedFile", "check_file", "check_project"]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedFile:
-    """Everything learned about one file. `documents` holds the data of each schema-valid document."""
-
-    path: str
-    sha256: str
-    diagnostics: tuple[Diagnostic, ...]
-    facts: tuple[ConnectorFacts, ...]
-    documents: tuple[Any, ...]
-
-
-def _diagnostic(path: str, span: Span, code: str, message: str, pointer: str, suggestion: str | None) -> Diagnostic:
-    return Diagnostic(
-        file=path,
-        line=span.line,
-        column=span.column,
-        end_line=span.end_line,
-        end_column=span.end_column,
-        pointer=pointer,
-        severity=lookup(code).severity,
-        code=code,
-        message=message,
-        suggestion=suggestion,
-    )
+__all__ = ["check_file", "check_loaded"]
 
 
 def _from_problem(path: str, problem: Problem) -> Diagnostic:
-    return _diagnostic(path, problem.span, problem.code, problem.message, problem.pointer, problem.suggestion)
+    return make_diagnostic(path, problem.span, problem.code, problem.message, problem.pointer, problem.suggestion)
 
 
 def _span_of(finding: Finding, positions: Positions, lines: Sequence[str]) -> Span:
@@ -84,13 +54,13 @@ def _check_document(
         if not document.problems:
             span = document.positions.document
             diagnostics.append(
-                _diagnostic(path, span, "GS003", "the document is empty", "", "remove the empty '---' document")
+                make_diagnostic(path, span, "GS003", "the document is empty", "", "remove the empty '---' document")
             )
         return diagnostics, None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"[:80]
         diagnostics.append(
-            _diagnostic(
+            make_diagnostic(
                 path,
                 document.positions.document,
                 "GS004",
@@ -108,7 +78,9 @@ def _check_document(
                 findings.extend(rule.check(connector))
     for finding in findings:
         span = _span_of(finding, document.positions, lines)
-        diagnostics.append(_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion))
+        diagnostics.append(
+            make_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion)
+        )
     valid = not any(d.severity == "error" for d in diagnostics)
     return diagnostics, _facts(path, document.index, data, document.positions) if valid else None
 
@@ -131,12 +103,3 @@ def check_loaded(loaded: LoadedFile, *, check_file_name: bool = True) -> Checked
 def check_file(raw: bytes, path: str, *, check_file_name: bool = True) -> CheckedFile:
     """Load and check one file's bytes. `path` is shown in diagnostics and names the file for GS101."""
     return check_loaded(load_bytes(raw, path), check_file_name=check_file_name)
-
-
-def check_project(facts: Iterable[ConnectorFacts]) -> list[Diagnostic]:
-    """Cross-file rules (unique names, secret collisions) over every valid connector checked together."""
-    ordered = sorted(facts, key=lambda f: (f.file, f.document))
-    found: list[ProjectFinding] = []
-    for rule in PROJECT_RULES:
-        found.extend(rule.check(ordered))
-    return [_diagnostic(f.file, f.span, f.code, f.message, f.pointer, f.suggestion) for f in found]

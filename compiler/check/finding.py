@@ -6,6 +6,10 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from compiler.check.codes import lookup
+from compiler.diagnostics import Diagnostic
+from compiler.load.positions import Span
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -24,3 +28,19 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """'did you mean ...?' for the closest candidate, as Terraform and sqlglot do."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {matches[0]!r}?" if matches else None
+
+
+def make_diagnostic(path: str, span: Span, code: str, message: str, pointer: str, suggestion: str | None) -> Diagnostic:
+    """Stamp file, range and the code's severity onto a finding."""
+    return Diagnostic(
+        file=path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        pointer=pointer,
+        severity=lookup(code).severity,
+        code=code,
+        message=message,
+        suggestion=suggestion,
+    )

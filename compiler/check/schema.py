@@ -28,9 +28,31 @@ def connector_schema() -> dict[str, Any]:
     return schema
 
 
+def _inline(node: Any, definitions: Mapping[str, Any]) -> Any:
+    """Replace local `$ref`s by the definitions they name (siblings such as description win)."""
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = _inline(definitions[ref.removeprefix("#/$defs/")], definitions)
+        rest = {key: _inline(value, definitions) for key, value in node.items() if key != "$ref"}
+        return {**target, **rest}
+    return {key: _inline(value, definitions) for key, value in node.items() if key != "$defs"}
+
+
+@functools.cache
+def validator_schema() -> dict[str, Any]:
+    """The connector schema with every `$ref` inlined: the same rules, without reference lookups at run time."""
+    schema = connector_schema()
+    inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    return inlined
+
+
 @functools.cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(connector_schema())
+    return Draft202012Validator(validator_schema())
 
 
 @functools.cache
@@ -159,7 +181,7 @@ def _forbidden(
     error: ValidationError, pointer: str, document: Mapping[str, Any], mode: str | None
 ) -> Iterator[Finding]:
     """A field whose schema is `false` in the branch of this mode (jsonschema drops its name from the path)."""
-    branch: Any = connector_schema()
+    branch: Any = validator_schema()
     for token in list(error.schema_path)[:-1]:
         branch = branch[token]
     parent: Any = document

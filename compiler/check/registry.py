@@ -1,0 +1,49 @@
+"""The document rules, listed explicitly (no discovery by file name), in the order they report.
+
+Each runs on one schema-valid connector. Cross-file rules are listed in `compiler.check.project`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from compiler.check.connector import Connector
+from compiler.check.finding import Finding
+from compiler.check.rules import (
+    cron_syntax,
+    incremental_auto_delete,
+    name_matches_file,
+    sql_bind_parameter,
+    sql_missing_column,
+    sql_read_only_select,
+    sql_select_star,
+    sql_syntax,
+    template_syntax,
+    template_unknown_field,
+    watermark_field_missing,
+)
+
+
+class DocumentRule(Protocol):
+    CODE: str
+
+    def check(self, connector: Connector) -> Iterator[Finding]: ...
+
+
+DOCUMENT_RULES: tuple[DocumentRule, ...] = (
+    name_matches_file,
+    cron_syntax,
+    incremental_auto_delete,
+    sql_syntax,
+    sql_read_only_select,
+    sql_missing_column,
+    sql_select_star,
+    template_syntax,
+    template_unknown_field,
+    sql_bind_parameter,
+    watermark_field_missing,
+)
+
+FILE_NAME_RULES = frozenset({name_matches_file.CODE})
+"""Rules about the file's name; skipped when checking text that is not a file (docs examples)."""
