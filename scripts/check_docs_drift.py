@@ -377,7 +377,9 @@ def _subcommands(tool: str) -> dict[str, frozenset[str]] | str:
     """Subcommand name -> its option strings, read from the tool's own argparse parser."""
     try:
         module = __import__(f"{tool}.cli", fromlist=["build_parser"])
-        parser = module.build_parser()
+        # `build_parser()` is the convention (compiler.cli); `_parser()` is accepted too.
+        factory = getattr(module, "build_parser", None) or module._parser
+        parser = factory()
     except Exception as error:  # the tool is missing or broken: that is the finding
         return f"`{tool}` command line cannot be loaded ({type(error).__name__}: {error})"
     found: dict[str, frozenset[str]] = {}
