@@ -1,0 +1,62 @@
+# Two entry points (see README): `make demo` runs the main job on an embedded database, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup demo test lint typecheck unit gates docs bench-smoke bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## The main job: validate and compile the example connectors, then sync a demo connector twice on an
+## embedded DuckDB database (no server needed), showing what the second run changed.
+demo: setup
+	$(BIN)/python scripts/validate_connectors.py
+	$(BIN)/compiler build connectors --out out/plans
+	$(BIN)/runtime demo --dir out/demo
+
+## Everything CI runs.
+test: setup lint typecheck unit gates docs bench-smoke
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q
+
+gates: setup
+	$(BIN)/python scripts/validate_connectors.py --strict
+	$(BIN)/python scripts/check_tdd_guardrails.py
+	$(BIN)/python scripts/check_docs_drift.py
+	$(BIN)/python scripts/check_connector_reference_drift.py
+
+docs: setup
+	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
+## A tiny run of every benchmark, so that they never rot (figures are meaningless at this size).
+bench-smoke: setup
+	$(BIN)/python bench/bench_validate.py --count 50
+	@for script in bench/bench_build.py bench/bench_extract.py bench/bench_sync.py; do \
+		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script --smoke || exit 1; fi; \
+	done
+
+## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
+bench: setup
+	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_extract.py
+	$(BIN)/python bench/bench_sync.py
+
+clean:
+	rm -rf out site .mypy_cache .ruff_cache .pytest_cache
