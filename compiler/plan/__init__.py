@@ -2,6 +2,7 @@
 
 from compiler.plan.codec import PlanFormatError, compute_hash, dumps, from_data, loads, seal, to_data
 from compiler.plan.docid import document_id
+from compiler.plan.inputs import stale_inputs, stale_reason
 from compiler.plan.model import (
     FORMAT_VERSION,
     DeleteGuard,
@@ -51,5 +52,7 @@ __all__ = [
     "from_data",
     "loads",
     "seal",
+    "stale_inputs",
+    "stale_reason",
     "to_data",
 ]

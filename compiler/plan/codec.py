@@ -64,9 +64,7 @@ def _from(tp: Any, data: Any, where: str) -> Any:
             return tuple(_from(args[0], item, f"{where}[{i}]") for i, item in enumerate(data))
         if len(args) != len(data):
             raise PlanFormatError(f"{where}: expected {len(args)} items")
-        return tuple(
-            _from(a, item, f"{where}[{i}]") for i, (a, item) in enumerate(zip(args, data, strict=True))
-        )
+        return tuple(_from(a, item, f"{where}[{i}]") for i, (a, item) in enumerate(zip(args, data, strict=True)))
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise PlanFormatError(f"{where}: expected an object")
@@ -98,9 +96,7 @@ def from_data(cls: type[T], data: Any) -> T:
 def canonical_bytes(data: Any) -> bytes:
     """The one byte rendering of plan data: sorted keys, two-space indent (so plans read and diff well in
     review), UTF-8, newline-terminated."""
-    text = json.dumps(
-        data, sort_keys=True, ensure_ascii=False, indent=2, separators=(",", ": "), allow_nan=False
-    )
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2, separators=(",", ": "), allow_nan=False)
     return (text + "\n").encode()
 
 
