@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
@@ -240,18 +241,36 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         yield Finding("GS058", f"{name}: {error.message}", pointer)
 
 
+def _non_finite(node: Any, pointer: str) -> Iterator[Finding]:
+    """NaN and infinity (`.nan`, `.inf`): YAML has them, JSON does not, and every range check passes NaN."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield Finding(
+            "GS058",
+            f"{_field_name(pointer)} is {node!r}; connector values must be finite numbers",
+            pointer,
+            "write a plain number such as 20",
+        )
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _non_finite(value, join(pointer, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _non_finite(value, join(pointer, index))
+
+
 def check_schema(document: Mapping[str, Any]) -> list[Finding]:
     """Validate one connector document; one finding per distinct problem, in document order."""
-    findings: list[Finding] = []
+    findings = list(_non_finite(document, ""))
+    non_finite = {finding.pointer for finding in findings}
     seen: set[tuple[str, str, str]] = set()
     for error in _validator().iter_errors(document):
         for finding in _translate(error, document):
             key = (finding.code, finding.pointer, finding.message)
-            if key not in seen:
+            if key not in seen and finding.pointer not in non_finite:
                 seen.add(key)
                 findings.append(finding)
     return findings
 
 
 def is_valid(document: Mapping[str, Any]) -> bool:
-    return bool(_validator().is_valid(document))
+    return not any(_non_finite(document, "")) and bool(_validator().is_valid(document))
