@@ -1,0 +1,214 @@
+"""`compiler build`, `show` and `diff` end to end: exit codes, output, and nothing written on invalid input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from compiler.cli import main
+from compiler.plan import loads
+
+ROOT = Path(__file__).parents[3]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch folder (not a git work tree, so it is the source root) holding the three examples."""
+    shutil.copytree(ROOT / "connectors", tmp_path / "connectors")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_build_writes_one_plan_per_connector(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "connectors", "--out", "plans"]) == 0
+    names = sorted(p.name for p in (workdir / "plans").iterdir())
+    assert names == ["hr-employees.plan.json", "kb-rest.plan.json", "support-push.plan.json"]
+    assert "wrote plans/kb-rest.plan.json" in capsys.readouterr().err
+    plan = loads((workdir / "plans" / "kb-rest.plan.json").read_bytes())
+    assert plan.inputs[0].path == "connectors/kb-rest.yaml"
+
+
+def test_rebuild_leaves_unchanged_files_alone(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0  # default path: connectors/
+    before = (workdir / "plans" / "hr-employees.plan.json").read_bytes()
+    capsys.readouterr()
+    assert main(["build", "--out", "plans"]) == 0
+    assert "unchanged plans/hr-employees.plan.json" in capsys.readouterr().err
+    assert (workdir / "plans" / "hr-employees.plan.json").read_bytes() == before
+
+
+def test_invalid_connector_fails_and_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(workdir / "connectors" / "kb-rest.yaml", "    url:", "    ur1:")
+    assert main(["build", "connectors", "--out", "plans"]) == 1
+    captured = capsys.readouterr()
+    assert "connectors/kb-rest.yaml:" in captured.out
+    assert "error[GS" in captured.out
+    assert "nothing written" in captured.err
+    assert not (workdir / "plans").exists()
+
+
+def test_invalid_connector_keeps_existing_plans_untouched(workdir: Path) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    before = {p.name: p.read_bytes() for p in (workdir / "plans").iterdir()}
+    _edit(workdir / "connectors" / "hr-employees.yaml", "location: global", "location: mars")
+    _edit(workdir / "connectors" / "kb-rest.yaml", "location: eu", "location: us")
+    assert main(["build", "--out", "plans"]) == 1
+    assert {p.name: p.read_bytes() for p in (workdir / "plans").iterdir()} == before
+
+
+def test_missing_path_is_a_usage_error(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "nowhere", "--out", "plans"]) == 2
+    assert "nowhere" in capsys.readouterr().err
+    assert not (workdir / "plans").exists()
+
+
+def test_out_is_required(workdir: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "connectors"])
+    assert caught.value.code == 2
+
+
+def test_warnings_pass_unless_strict(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hr = workdir / "connectors" / "hr-employees.yaml"
+    _edit(
+        hr,
+        "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at",
+        "SELECT *",
+    )
+    assert main(["build", str(hr), "--out", "strict", "--strict"]) == 1
+    assert "GS109" in capsys.readouterr().out
+    assert not (workdir / "strict").exists()
+    assert main(["build", str(hr), "--out", "plans"]) == 0
+    assert loads((workdir / "plans" / "hr-employees.plan.json").read_bytes()).source.kind == "sql"
+
+
+def test_lowering_error_is_located_and_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hr = workdir / "connectors" / "hr-employees.yaml"
+    _edit(hr, "      FROM employees\n", "      FROM employees WHERE updated_at = :watermark\n")
+    _edit(hr, "deletePolicy: auto_delete_missing", "deletePolicy: never_delete")
+    assert main(["build", "connectors", "--out", "plans"]) == 1
+    err = capsys.readouterr().err
+    assert "connectors/hr-employees.yaml:12:12: error[lowering] cannot derive the first-run" in err
+    assert "(at /spec/source/query)" in err
+    assert not (workdir / "plans").exists()
+
+
+def test_json_format_prints_the_linter_report(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "connectors", "--out", "plans", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["diagnostics"] == []
+
+
+def test_root_option_sets_the_relative_base(workdir: Path) -> None:
+    assert main(["build", "connectors/kb-rest.yaml", "--out", "plans", "--root", "connectors"]) == 0
+    assert loads((workdir / "plans" / "kb-rest.plan.json").read_bytes()).inputs[0].path == "kb-rest.yaml"
+
+
+def test_input_outside_the_root_is_refused(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "sub").mkdir()
+    assert main(["build", "connectors/kb-rest.yaml", "--out", "plans", "--root", "sub"]) == 1
+    assert "outside the source root" in capsys.readouterr().err
+    assert not (workdir / "plans").exists()
+
+
+def test_unwritable_out_is_an_io_error(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "plans").write_text("a file, not a folder")
+    assert main(["build", "connectors", "--out", "plans"]) == 2
+    assert "cannot write plans" in capsys.readouterr().err
+
+
+# --- show --------------------------------------------------------------------------------------------------
+
+
+def test_show_summarises(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    capsys.readouterr()
+    assert main(["show", "plans/hr-employees.plan.json"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("hr-employees  (sql_pull, schedule '0 */3 * * *')\n")
+    assert "postgres via postgresql+psycopg" in out
+    assert "snapshot: no watermark filter" in out
+    assert "auto_delete_missing: documents missing from a complete snapshot are deleted" in out
+    assert "at most 20 % and 10000 documents per run, unless fewer than 100 are known" in out
+    assert "on discoveryengine.googleapis.com" in out
+    assert "hr-db-credentials (from $SECRET_HR_DB_CREDENTIALS)" in out
+
+
+def test_show_http_and_push(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    capsys.readouterr()
+    assert main(["show", "plans/kb-rest.plan.json"]) == 0
+    out = capsys.readouterr().out
+    assert "GET https://kb.example.com/api/articles" in out
+    assert "pagination cursor ?cursor= from paging.next_cursor, at most 10000 pages" in out
+    assert "retry 5 attempts on 429, 500, 502, 503, 504" in out
+    assert main(["show", "plans/support-push.plan.json"]) == 0
+    assert "records pushed with bearer token support-push-token" in capsys.readouterr().out
+
+
+def test_show_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    plan = workdir / "plans" / "hr-employees.plan.json"
+    _edit(plan, '"maxDeleteCount": 10000', '"maxDeleteCount": 99999999')
+    capsys.readouterr()
+    assert main(["show", str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "hash does not match its content" in err
+
+
+def test_show_missing_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "nope.plan.json"]) == 2
+    assert "cannot read the plan" in capsys.readouterr().err
+
+
+# --- diff --------------------------------------------------------------------------------------------------
+
+
+def test_diff_of_identical_plans(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    capsys.readouterr()
+    plan = "plans/kb-rest.plan.json"
+    assert main(["diff", plan, plan, "--exit-code"]) == 0
+    assert capsys.readouterr().out.endswith("no changes\n")
+
+
+def test_diff_shows_changes_risky_first(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "old"]) == 0
+    kb = workdir / "connectors" / "kb-rest.yaml"
+    _edit(kb, "    watermarkParam: updated_since\n", "")
+    _edit(kb, "deletePolicy: soft_delete_only", "deletePolicy: auto_delete_missing")
+    _edit(kb, "metadataFields: [category, author]", "metadataFields: [category]")
+    assert main(["build", "--out", "new"]) == 0
+    capsys.readouterr()
+    assert main(["diff", "old/kb-rest.plan.json", "new/kb-rest.plan.json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("--- old/kb-rest.plan.json  (kb-rest, sha256:")
+    assert lines[1].startswith("+++ new/kb-rest.plan.json  (kb-rest, sha256:")
+    body = lines[2:-1]
+    assert '! ~ /extraction/kind: "incremental" -> "snapshot"' in body
+    assert '! ~ /reconciliation/deletePolicy: "soft_delete_only" -> "auto_delete_missing"' in body
+    assert '  ~ /mapping/metadataFields: ["category", "author"] -> ["category"]' in body
+    flagged = [i for i, line in enumerate(body) if line.startswith("!")]
+    plain = [i for i, line in enumerate(body) if line.startswith("  ~")]
+    assert max(flagged) < min(plain)
+    assert "flagged '!'" in lines[-1]
+    assert main(["diff", "old/kb-rest.plan.json", "new/kb-rest.plan.json", "--exit-code"]) == 1
+
+
+def test_diff_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    plan = workdir / "plans" / "kb-rest.plan.json"
+    _edit(plan, '"formatVersion": 1', '"formatVersion": 9')
+    capsys.readouterr()
+    assert main(["diff", str(plan), str(plan)]) == 2
+    assert "unsupported plan formatVersion 9" in capsys.readouterr().err
