@@ -115,9 +115,7 @@ class SchemaWalker:
                 raise ValueError("allOf entries must be `if <field> == const then ...`")
             ((disc, test),) = cond.items()
             then = item["then"]
-            branches.append(
-                _Branch(disc, test["const"], tuple(then.get("required", ())), then.get("properties", {}))
-            )
+            branches.append(_Branch(disc, test["const"], tuple(then.get("required", ())), then.get("properties", {})))
         return branches
 
     def _object(self, node: Node, scope: _Scope, out: list[Group]) -> None:
@@ -150,9 +148,7 @@ class SchemaWalker:
         for child, child_scope in children:
             self._object(child, child_scope, out)
 
-    def _required_text(
-        self, name: str, required: set[str], branches: list[_Branch], path: str, ctx: str | None
-    ) -> str:
+    def _required_text(self, name: str, required: set[str], branches: list[_Branch], path: str, ctx: str | None) -> str:
         if name in required:
             return "yes" if ctx is None else f"yes, {ctx}"
         needed = [b for b in branches if name in b.required]
@@ -217,11 +213,7 @@ class SchemaWalker:
         if node.get("type") == "array" and "items" in node:
             for text in self._allowed(self._resolve(node["items"])):
                 yield f"each item: {text}"
-        if (
-            node.get("type") == "object"
-            and node.get("additionalProperties") is False
-            and "properties" in node
-        ):
+        if node.get("type") == "object" and node.get("additionalProperties") is False and "properties" in node:
             yield "no other fields"
 
 

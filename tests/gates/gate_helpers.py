@@ -1,0 +1,39 @@
+"""Helpers for the quality-gate tests (imported by name: tests/ has no packages)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis",
+    "site", "out", "state", "demo", ".data", ".cache", "*.duckdb",
+)  # fmt: skip
+
+
+def copy_repo(source: Path, target: Path) -> Path:
+    """Copy the working tree (without VCS data, environments or caches) to `target`."""
+    shutil.copytree(source, target, ignore=_IGNORE)
+    return target
+
+
+def run_script(root: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python scripts/<script> ARGS` run from `root`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, f"scripts/{script}", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` (which must occur) by `new` in a file of the copy."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not found in {path}; the test's seed no longer matches the file"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
