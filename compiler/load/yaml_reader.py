@@ -201,6 +201,23 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> Problem:
     return Problem("GS001", f"YAML syntax error: {text}", span)
 
 
+def _reader_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    """A character YAML does not allow (e.g. a control character). libyaml gives a UTF-8 byte offset, no mark."""
+    if not isinstance(exc, yaml.reader.ReaderError):
+        return Problem("GS001", f"YAML error: {exc}", Span(1, 1, 1, 2))
+    before = text.encode("utf-8")[: max(exc.position, 0)].decode("utf-8", errors="ignore")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return Problem(
+        "GS001",
+        f"character U+{character:04X} is not allowed in YAML ({exc.reason})",
+        Span(line, column, line, column + 1),
+        "",
+        f"delete it, or write it as \\u{character:04x} inside a double-quoted string",
+    )
+
+
 def read_documents(text: str) -> Iterator[RawDocument]:
     """Yield each document of a YAML stream; a syntax error ends the stream with a document holding the problem."""
     composer = _Composer(text)
@@ -215,7 +232,7 @@ def read_documents(text: str) -> Iterator[RawDocument]:
                 yield RawDocument(None, Positions(), (_syntax_problem(exc, text.splitlines()),))
                 return
             except yaml.YAMLError as exc:  # libyaml reader errors carry no mark
-                yield RawDocument(None, Positions(), (Problem("GS001", f"YAML error: {exc}", Span(1, 1, 1, 2)),))
+                yield RawDocument(None, Positions(), (_reader_problem(exc, text),))
                 return
             builder = _Builder()
             builder.positions.document = _span(node)
