@@ -189,8 +189,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> Problem:
     span = Span(line, column, line, column + 1)
     text = " ".join(part for part in (exc.context, exc.problem) if part)
     source_line = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in source_line[: column + 1]:
-        tab_column = source_line.index("\t") + 1
+    indent = source_line[: len(source_line) - len(source_line.lstrip(" \t"))]
+    # A tab in the indentation or at the error itself; a tab inside a quoted value is fine and not the cause.
+    if "\t" in indent or source_line[column - 1 : column] == "\t":
+        tab_column = source_line.index("\t") + 1 if "\t" in indent else column
         return Problem(
             "GS007",
             "tab character where YAML expects indentation or a value",
@@ -198,6 +200,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> Problem:
             "",
             "indent with spaces only",
         )
+    if "maximum nesting depth" in text:
+        return Problem("GS006", f"nesting deeper than the YAML parser allows ({text})", span)
     return Problem("GS001", f"YAML syntax error: {text}", span)
 
 

@@ -11,17 +11,33 @@ if TYPE_CHECKING:
     from compiler.validation import ValidationResult
 
 
+SNIPPET_WIDTH = 120
+"""Longest source excerpt shown; a longer line is cut to a window around the column."""
+_CONTEXT = 40
+
+
+def _printable(text: str) -> str:
+    """One visible character per source character, so the caret stays aligned and the terminal stays sane."""
+    return "".join(ch if ch.isprintable() else ("\N{REPLACEMENT CHARACTER}" if ch != "\t" else " ") for ch in text)
+
+
 def _snippet(diagnostic: Diagnostic, lines: list[str] | None) -> list[str]:
     if not lines or not 0 < diagnostic.line <= len(lines):
         return []
-    source = lines[diagnostic.line - 1].replace("\t", " ")
-    gutter = str(diagnostic.line)
+    source = _printable(lines[diagnostic.line - 1])
+    column = diagnostic.column
     width = 1
     if diagnostic.end_line == diagnostic.line and diagnostic.end_column > diagnostic.column:
         width = diagnostic.end_column - diagnostic.column
-    width = max(1, min(width, len(source) - diagnostic.column + 1))
+    if len(source) > SNIPPET_WIDTH:
+        start = max(0, min(column - 1 - _CONTEXT, len(source) - SNIPPET_WIDTH))
+        end = start + SNIPPET_WIDTH
+        source = ("..." if start else "") + source[start:end] + ("..." if end < len(source) else "")
+        column = column - start + (3 if start else 0)
+    width = max(1, min(width, len(source) - column + 1))
+    gutter = str(diagnostic.line)
     pad = " " * len(gutter)
-    return [f" {gutter} | {source}", f" {pad} | {' ' * (diagnostic.column - 1)}{'^' * width}"]
+    return [f" {gutter} | {source}", f" {pad} | {' ' * (column - 1)}{'^' * width}"]
 
 
 def render(result: ValidationResult, sources: SourceLines) -> str:
