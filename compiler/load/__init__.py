@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,18 @@ class LoadedFile:
     """Problems of the file as a whole (encoding, size, no document at all)."""
 
 
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
+    for bom, encoding in _WIDE_BOMS:  # say which encoding it is rather than "binary" (UTF-16 is full of NULs)
+        if raw.startswith(bom):
+            return None, _byte_problem(raw, 0, f"the file is {encoding} text; connector files must be UTF-8")
     if b"\x00" in raw[:8192]:
         offset = raw.index(b"\x00")
         return None, _byte_problem(raw, offset, "the file is binary (it contains NUL bytes), not YAML text")
