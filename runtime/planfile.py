@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from compiler.plan import Plan, PlanFormatError, loads
+from compiler.plan import Plan, PlanFormatError, loads, stale_reason
 from runtime.errors import ConfigError
 
 RUNNABLE_MODES = ("sql_pull",)
@@ -32,13 +31,6 @@ def load_plan(path: Path, source_root: Path | None = None) -> Plan:
 
 def check_fresh(plan: Plan, source_root: Path) -> None:
     """Refuse a plan compiled from connector files that have changed since (like a stale Terraform plan)."""
-    for item in plan.inputs:
-        file = source_root / item.path
-        try:
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()
-        except OSError:
-            raise ConfigError(
-                f"plan is stale: {item.path} is missing under {source_root} since it was compiled; run compiler build"
-            ) from None
-        if digest != item.sha256.removeprefix("sha256:"):
-            raise ConfigError(f"plan is stale: {item.path} changed since it was compiled; run compiler build")
+    reason = stale_reason(plan, source_root)
+    if reason is not None:
+        raise ConfigError(reason)

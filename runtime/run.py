@@ -241,8 +241,8 @@ class _Run:
             "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch},
         }
         try:
-            write_artifacts(con, plan, folder, manifest, soft_delete=soft)
-        except OSError as exc:
+            write_artifacts(con, plan, folder, manifest, soft_delete=soft and store.attached)
+        except (OSError, duckdb.Error) as exc:
             raise StateError(f"cannot write run artifacts: {exc}") from None
         publication = sink.publish(report.run_id, folder)
         report.artifacts = publication.uri

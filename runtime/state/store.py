@@ -174,8 +174,8 @@ class StateStore:
             con.execute("DELETE FROM st.documents WHERE id IN (SELECT id FROM missing)")
         if change.soft_delete:
             con.execute(
-                "UPDATE st.documents SET deleted = true, deleted_at = m.deleted_at FROM missing m"
-                " WHERE st.documents.id = m.id"
+                "UPDATE st.documents AS d SET deleted = true, deleted_at = m.deleted_at FROM missing m"
+                " WHERE d.id = m.id"
             )
 
 
