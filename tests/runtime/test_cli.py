@@ -75,7 +75,8 @@ def test_gs_output_is_not_available_yet_and_json_reports_failure(tmp_path: Path)
     assert result.returncode == 2
     assert "gs:// artifacts are not available yet" in result.stderr
     report = json.loads(result.stdout)
-    assert report["status"] == "failed" and report["exitCode"] == 2
+    assert report["status"] == "failed"
+    assert report["exitCode"] == 2
 
 
 def test_missing_plan_file(tmp_path: Path) -> None:

@@ -37,8 +37,10 @@ def test_document_id_examples() -> None:
     raws = ["emp-42", "Ünïcode / path", long, "a b", "a_b", "///"]
     got = sql_ids(raws)
     assert got[0] == "emp-42"
-    assert got[1].startswith("n-code-path-") and len(got[1]) == len("n-code-path-") + 40
-    assert got[2] != long and len(got[2]) <= 128
+    assert got[1].startswith("n-code-path-")
+    assert len(got[1]) == len("n-code-path-") + 40
+    assert got[2] != long
+    assert len(got[2]) <= 128
     assert got[3] != got[4]  # "a b" and "a_b" never collide
     assert got[5] == document_id("///", ID_RULE)
 
@@ -131,4 +133,5 @@ def test_changed_mapping_reupserts_everything(tmp_path: Path) -> None:
     assert h.run(table).changes.unchanged == 2  # type: ignore[union-attr]
     h.plan = make_plan(out, content=fields("{{ body }}"))
     report = h.run(table)
-    assert report.changes is not None and report.changes.changed == 2
+    assert report.changes is not None
+    assert report.changes.changed == 2

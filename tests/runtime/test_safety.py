@@ -28,12 +28,15 @@ def test_guard_trips_on_percent_and_names_numbers_and_override(tmp_path: Path) -
     with pytest.raises(DeleteGuardTripped) as tripped:
         h.run(docs_table(range(1, 171)))  # 30 of 200 = 15% > 10%
     message = str(tripped.value)
-    assert "30 of 200" in message and "15.0%" in message and "--allow-mass-delete" in message
+    assert "30 of 200" in message
+    assert "15.0%" in message
+    assert "--allow-mass-delete" in message
     assert tripped.value.exit_code == 3
     assert h.snapshot_files() == before
 
     overridden = h.run(docs_table(range(1, 171)), allow_mass_delete=True)
-    assert overridden.changes is not None and overridden.changes.deleted == 30
+    assert overridden.changes is not None
+    assert overridden.changes.deleted == 30
     assert len(h.deletes(overridden)) == 30
     assert "delete guard overridden with --allow-mass-delete" in overridden.notes
 
@@ -50,7 +53,8 @@ def test_guard_floor_lets_small_populations_through(tmp_path: Path) -> None:
     h = harness(tmp_path)
     h.run(docs_table(range(1, 11)))
     report = h.run(docs_table(range(1, 6)))  # 50% but only 10 known < floor of 100
-    assert report.changes is not None and report.changes.deleted == 5
+    assert report.changes is not None
+    assert report.changes.deleted == 5
 
 
 def test_soft_deletes_count_for_the_guard(tmp_path: Path) -> None:
@@ -68,7 +72,8 @@ def test_empty_result_from_a_full_table_trips_the_guard_even_below_the_floor(tmp
         h.run(docs_table([]))
     assert h.snapshot_files() == before
     report = h.run(docs_table([]), allow_mass_delete=True)
-    assert report.changes is not None and report.changes.deleted == 10
+    assert report.changes is not None
+    assert report.changes.deleted == 10
 
 
 @pytest.mark.parametrize("policy", ["auto_delete_missing", "soft_delete_only", "never_delete"])
@@ -103,7 +108,8 @@ def test_unexpected_driver_exception_becomes_a_source_error(tmp_path: Path) -> N
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     h = harness(tmp_path)
     dry = h.run(docs_table(range(1, 21)), dry_run=True)
-    assert dry.changes is not None and dry.changes.new == 20
+    assert dry.changes is not None
+    assert dry.changes.new == 20
     assert not h.state_path().exists()
     assert not h.out.exists()
     h.run(docs_table(range(1, 21)))

@@ -108,7 +108,8 @@ def test_incremental_reads_past_watermark_and_never_deletes(tmp_path: Path, poli
         watermark_field="updated_at",
     )
     first = h.run(docs_table(FIRST))
-    assert first.changes is not None and first.changes.new == 20
+    assert first.changes is not None
+    assert first.changes.new == 20
     assert h.watermark() == ("TIMESTAMP WITH TIME ZONE", "2024-01-01 00:00:20+00")
 
     second = h.run(docs_table(SECOND, changed=(3, 4), version=1))
@@ -119,7 +120,8 @@ def test_incremental_reads_past_watermark_and_never_deletes(tmp_path: Path, poli
     assert h.upsert_ids(second) == {"3", "4", "21", "22"}
     assert h.deletes(second) == set()
     before = h.watermark()
-    assert before is not None and before[1] == "2024-01-02 03:46:44+00"  # row 4 changed: T0 + 100004 s
+    assert before is not None
+    assert before[1] == "2024-01-02 03:46:44+00"  # row 4 changed: T0 + 100004 s
 
     third = h.run(docs_table(SECOND, changed=(3, 4), version=1))
     assert third.changes is not None

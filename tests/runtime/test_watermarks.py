@@ -49,7 +49,8 @@ def test_integer_watermark_compares_as_integers(tmp_path: Path) -> None:
     report = h.run(fake=fake)
     assert fake.calls[1] == ("SELECT id, title, wm FROM t WHERE wm >= :watermark", {"watermark": 9})
     assert isinstance(fake.calls[1][1]["watermark"], int)
-    assert report.changes is not None and (report.changes.extracted, report.changes.new) == (2, 1)
+    assert report.changes is not None
+    assert (report.changes.extracted, report.changes.new) == (2, 1)
     assert h.watermark() == ("BIGINT", "10")
     assert report.watermark_before == {"field": "wm", "type": "BIGINT", "value": "9"}
 
@@ -61,7 +62,9 @@ def test_timestamp_watermark_binds_a_datetime(tmp_path: Path) -> None:
     h.run(fake=fake)
     h.run(fake=fake)
     bound = fake.calls[1][1]["watermark"]
-    assert bound == t and isinstance(bound, datetime.datetime) and bound.tzinfo is not None
+    assert bound == t
+    assert isinstance(bound, datetime.datetime)
+    assert bound.tzinfo is not None
 
 
 def test_string_watermark_and_initial_value(tmp_path: Path) -> None:
@@ -69,7 +72,8 @@ def test_string_watermark_and_initial_value(tmp_path: Path) -> None:
     fake = FakeSource(rows(["2023-12-31", "2024-01-01", "2024-02-01"], pa.string()), watermark_column="wm")
     report = h.run(fake=fake)
     assert fake.calls[0][1] == {"watermark": "2024-01-01"}
-    assert report.changes is not None and report.changes.extracted == 2  # inclusive boundary
+    assert report.changes is not None
+    assert report.changes.extracted == 2  # inclusive boundary
     assert h.watermark() == ("VARCHAR", "2024-02-01")
 
 
