@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 _IGNORE = shutil.ignore_patterns(
@@ -37,3 +40,16 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not found in {path}; the test's seed no longer matches the file"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_schema(root: Path, mutate: Callable[[dict[str, Any]], None]) -> None:
+    """Load the copy's connector schema, let `mutate` change it, write it back."""
+    path = root / "compiler/schema/connector.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    mutate(schema)
+    path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def sql_type(schema: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = schema["$defs"]["sqlPullSource"]["properties"]["type"]
+    return node
