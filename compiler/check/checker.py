@@ -45,6 +45,18 @@ def _facts(path: str, index: int, data: Any, positions: Positions) -> ConnectorF
     return ConnectorFacts(path, index, name, positions.of_value("/metadata/name"), secrets)
 
 
+def _document_marker(span: Span, lines: Sequence[str]) -> Span:
+    """An empty document's node sits where the next token is (possibly past the end, or on the next document's
+    '---'): point at this document's own '---' instead."""
+    start = min(span.line, len(lines)) - 1
+    if span.line <= len(lines) and span.column == 1 and lines[start].startswith("---"):
+        start -= 1  # the node is at the next document's marker
+    for index in range(start, -1, -1):
+        if lines[index].startswith("---"):
+            return Span(index + 1, 1, index + 1, 4)
+    return span
+
+
 def _check_document(
     path: str, document: LoadedDocument, lines: Sequence[str], check_file_name: bool
 ) -> tuple[list[Diagnostic], ConnectorFacts | None]:
@@ -52,7 +64,7 @@ def _check_document(
     data = document.data
     if data is None:
         if not document.problems:
-            span = document.positions.document
+            span = _document_marker(document.positions.document, lines)
             diagnostics.append(
                 make_diagnostic(path, span, "GS003", "the document is empty", "", "remove the empty '---' document")
             )
