@@ -53,6 +53,7 @@ def make_plan(
     *,
     name: str = "docs",
     provider: SqlProvider = "duckdb",
+    driver: str = "",
     secret_env: str = "SECRET_DOCS_DB",
     policy: DeletePolicy = "auto_delete_missing",
     kind: ExtractionKind = "snapshot",
@@ -81,7 +82,7 @@ def make_plan(
         source=SqlSource(
             kind="sql",
             provider=provider,
-            driver="",
+            driver=driver,
             dialect=provider,
             secret=secret,
             snapshot_statement=snapshot,
