@@ -105,6 +105,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, bool):
         return "a boolean"
+    if value is None:
+        return "null"
     if isinstance(value, int | float):
         return f"the number {value!r}"
     return f"{value!r}"
@@ -206,10 +208,16 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         yield from _additional(error, pointer, mode)
     elif kind == "required":
         yield from _required(error, pointer, mode)
-    elif kind == "type" and error.instance is None:
+    elif kind in ("type", "enum", "const") and error.instance is None:  # null never satisfies a field
+        if kind == "type":
+            needs = _type_names(error.validator_value)
+        elif kind == "enum":
+            needs = "one of " + ", ".join(map(str, error.validator_value))
+        else:
+            needs = str(error.validator_value)
         yield Finding(
             "GS051",
-            f"{name} is empty (null); it needs {_type_names(error.validator_value)}",
+            f"{name} is empty (null); it needs {needs}",
             pointer,
             f"give {name} a value, or remove the line if the field is optional",
         )
