@@ -222,8 +222,13 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
             f"give {name} a value, or remove the line if the field is optional",
         )
     elif kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        scalar = isinstance(error.instance, bool | int | float)
         yield Finding(
-            "GS052", f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}", pointer
+            "GS052",
+            f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}",
+            pointer,
+            "put the value in quotes to make it a string" if scalar and "string" in expected else None,
         )
     elif kind in ("enum", "const"):
         yield _enum(error, pointer, mode)
