@@ -79,9 +79,7 @@ def _lower_rest_pull(draft: Draft) -> Draft:
 def _lower_push(draft: Draft) -> Draft:
     return draft.replace(
         source=PushSource(kind="push", secret=draft.secret(str(draft.spec["source"]["secretRef"]))),
-        extraction=Extraction(
-            kind="incremental", reason=REASON_PUSH, watermark_field=None, watermark_initial=None
-        ),
+        extraction=Extraction(kind="incremental", reason=REASON_PUSH, watermark_field=None, watermark_initial=None),
     )
 
 

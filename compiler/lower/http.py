@@ -57,12 +57,9 @@ def _pagination(source: Mapping[str, Any]) -> Pagination:
         present = "paginationNextCursorJsonPath" if param is None else "paginationCursorField"
         raise LoweringError(
             f"/spec/source/{present}",
-            "cursor pagination needs both paginationCursorField and paginationNextCursorJsonPath; "
-            f"add {missing}",
+            f"cursor pagination needs both paginationCursorField and paginationNextCursorJsonPath; add {missing}",
         )
-    return Pagination(
-        strategy="cursor", cursor_param=str(param), next_cursor_path=str(path), page_cap=page_cap
-    )
+    return Pagination(strategy="cursor", cursor_param=str(param), next_cursor_path=str(path), page_cap=page_cap)
 
 
 def _oauth(draft: Draft, source: Mapping[str, Any]) -> OAuth | None:

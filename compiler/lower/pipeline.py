@@ -12,7 +12,7 @@ from compiler.lower.output import lower_output
 from compiler.lower.reconciliation import lower_reconciliation
 from compiler.lower.secrets import lower_secrets
 from compiler.lower.target import lower_target
-from compiler.plan import FORMAT_VERSION, InputFile, Plan, seal
+from compiler.plan import FORMAT_VERSION, InputFile, Plan, PlanFormatError, seal
 from compiler.version import __version__
 
 PASSES: tuple[Pass, ...] = (
@@ -34,37 +34,33 @@ def run_passes(draft: Draft, passes: tuple[Pass, ...] = PASSES) -> Draft:
 
 def finish(draft: Draft, compiler_version: str = __version__) -> Plan:
     """Assemble and seal the plan once every part is set."""
-    missing = [
-        part
-        for part in ("source", "extraction", "mapping", "reconciliation", "output", "target")
-        if getattr(draft, part) is None
-    ]
-    if missing:
-        raise LoweringError("", f"internal error: lowering left {', '.join(missing)} unset")
     source, extraction, mapping = draft.source, draft.extraction, draft.mapping
     reconciliation, output, target = draft.reconciliation, draft.output, draft.target
-    if not (source and extraction and mapping and reconciliation and output and target):  # pragma: no cover
-        raise AssertionError("unreachable: checked above")  # narrows the Optional parts for mypy
-    spec = draft.spec
-    schedule = spec.get("schedule")
-    return seal(
-        Plan(
-            format_version=FORMAT_VERSION,
-            compiler_version=compiler_version,
-            name=draft.name,
-            mode=spec["mode"],
-            schedule=None if schedule is None else str(schedule),
-            inputs=draft.inputs,
-            source=source,
-            extraction=extraction,
-            mapping=mapping,
-            reconciliation=reconciliation,
-            output=output,
-            target=target,
-            plan_hash="",
-            secrets=draft.secrets,
-        )
+    if not (source and extraction and mapping and reconciliation and output and target):
+        parts = ("source", "extraction", "mapping", "reconciliation", "output", "target")
+        missing = [part for part in parts if getattr(draft, part) is None]
+        raise LoweringError("", f"internal error: lowering left {', '.join(missing)} unset")
+    schedule = draft.spec.get("schedule")
+    plan = Plan(
+        format_version=FORMAT_VERSION,
+        compiler_version=compiler_version,
+        name=draft.name,
+        mode=draft.spec["mode"],
+        schedule=None if schedule is None else str(schedule),
+        inputs=draft.inputs,
+        source=source,
+        extraction=extraction,
+        mapping=mapping,
+        reconciliation=reconciliation,
+        output=output,
+        target=target,
+        plan_hash="",
+        secrets=draft.secrets,
     )
+    try:
+        return seal(plan)
+    except PlanFormatError as exc:  # a value JSON cannot hold (NaN, an integer beyond 64 bits)
+        raise LoweringError("", str(exc)) from None
 
 
 def lower(connector: Mapping[str, Any], inputs: tuple[InputFile, ...]) -> Plan:

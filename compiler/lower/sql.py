@@ -20,7 +20,11 @@ the query means with a watermark of minus infinity, which is what the first run 
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 WATERMARK = "watermark"
 
@@ -42,15 +46,26 @@ class WatermarkShapeError(ValueError):
     """`:watermark` is used in a way whose "read everything" form cannot be derived."""
 
 
+@functools.cache
+def _named_bind_generator(dialect: str) -> Any:
+    """The dialect's SQL generator, except that a named placeholder is always written `:name`.
+
+    Generators write binds in their driver's style (`%(name)s` for postgres, `$name` for duckdb); plans keep
+    one style so the runtime can hand every statement to SQLAlchemy's `text()`.
+    """
+    base: Any = Dialect.get_or_raise(dialect).generator_class
+
+    class NamedBindGenerator(base):  # type: ignore[misc]
+        def placeholder_sql(self, expression: exp.Placeholder) -> str:
+            return f":{expression.name}" if expression.name else "?"
+
+    return NamedBindGenerator
+
+
 def render(tree: exp.Expr, dialect: str) -> str:
     """SQL text in `dialect`, every placeholder written as a named `:bind` (SQLAlchemy `text()` style)."""
-
-    def named_bind(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Placeholder) and node.name:
-            return exp.var(f":{node.name}")
-        return node
-
-    text: str = tree.transform(named_bind).sql(dialect=dialect)
+    generator = _named_bind_generator(dialect)(dialect=Dialect.get_or_raise(dialect))
+    text: str = generator.generate(tree, copy=False)
     return text
 
 
@@ -78,8 +93,7 @@ def _comparison_of(placeholder: exp.Expr, dialect: str) -> tuple[exp.Expr, exp.E
     if not isinstance(node, exp.Predicate):
         where = render(placeholder.parent or placeholder, dialect)
         raise WatermarkShapeError(
-            "`:watermark` must be compared with a column (as in `updated_at >= :watermark`), "
-            f"not used in `{where}`"
+            f"`:watermark` must be compared with a column (as in `updated_at >= :watermark`), not used in `{where}`"
         )
     return node, child
 
@@ -110,9 +124,7 @@ def _check_context(predicate: exp.Expr, dialect: str) -> None:
             )
         node = node.parent
     if node is None:
-        raise WatermarkShapeError(
-            f"`{render(predicate, dialect)}` is not inside a WHERE, HAVING or ON clause"
-        )
+        raise WatermarkShapeError(f"`{render(predicate, dialect)}` is not inside a WHERE, HAVING or ON clause")
 
 
 def _fold_once(tree: exp.Expr) -> bool:

@@ -1,18 +1,24 @@
 """Plan <-> canonical JSON. One serializer for every plan class, driven by the dataclass fields.
 
 Canonical form: camelCase keys, sorted, two-space indentation and a trailing newline, UTF-8 kept
-as-is (no `\\u` escapes), and integers and floats rendered by Python's shortest round-trip repr.
+as-is (no `\\u` escapes), integers as 64-bit integers and floats in orjson's shortest round-trip form
+(`20.0`, `0.1`, `1e-7`); non-finite floats are refused. orjson renders it about 20x faster than the standard
+library's indenting encoder, which matters when a build compiles a thousand plans.
 `plan_hash` is the SHA-256 of the canonical form with `planHash` set to the empty string.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import math
 import types
 import typing
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+
+import orjson
 
 from compiler.plan.model import FORMAT_VERSION, Plan
 
@@ -28,12 +34,27 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(camelCase key, attribute) per field of a plan class, computed once per class."""
+    return tuple((_camel(f.name), f.name) for f in dataclasses.fields(cls))
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
 def to_data(value: Any) -> Any:
     """Turn a plan object into JSON-able data (dicts with camelCase keys, lists)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {_camel(f.name): to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PlanFormatError(f"a plan cannot hold the number {value}")
+        return value
     if isinstance(value, tuple | list):
         return [to_data(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {key: to_data(getattr(value, name)) for key, name in _fields(type(value))}
     return value
 
 
@@ -96,8 +117,13 @@ def from_data(cls: type[T], data: Any) -> T:
 def canonical_bytes(data: Any) -> bytes:
     """The one byte rendering of plan data: sorted keys, two-space indent (so plans read and diff well in
     review), UTF-8, newline-terminated."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2, separators=(",", ": "), allow_nan=False)
-    return (text + "\n").encode()
+    try:
+        return orjson.dumps(data, option=_OPTIONS)
+    except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
+        raise PlanFormatError(f"a plan value cannot be written as JSON: {exc}") from None
+
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 
 def compute_hash(plan: Plan) -> str:
