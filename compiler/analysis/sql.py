@@ -8,11 +8,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+"""sqlglot logs "falling back to parsing as a Command" on stderr; GS107 already reports such statements."""
 
 DIALECTS: dict[str, str] = {
     "postgres": "postgres",

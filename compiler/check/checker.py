@@ -26,10 +26,11 @@ def _span_of(finding: Finding, positions: Positions, lines: Sequence[str]) -> Sp
     span = positions.of_key(finding.pointer) if finding.at_key else positions.of_value(finding.pointer)
     if finding.line_offset <= 0:
         return span
-    # A problem on a later line of a block scalar: point at that line's first character.
-    block = lines[span.line - 1][span.column - 1 : span.column] in ("|", ">") if span.line <= len(lines) else False
-    line = span.line + finding.line_offset + (1 if block else 0)
-    if line > len(lines):
+    # A problem on a later line of a literal block scalar (`|`): point at that line's first character. Only there
+    # do the value's lines match the file's: folded (`>`), plain and quoted scalars join or escape line breaks.
+    literal = span.line <= len(lines) and lines[span.line - 1][span.column - 1 : span.column] == "|"
+    line = span.line + finding.line_offset + 1
+    if not literal or line > len(lines):
         return span
     text = lines[line - 1]
     column = len(text) - len(text.lstrip()) + 1
