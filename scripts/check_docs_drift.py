@@ -381,7 +381,8 @@ def _subcommands(tool: str) -> dict[str, frozenset[str]] | str:
         factory = getattr(module, "build_parser", None) or module._parser
         parser = factory()
     except Exception as error:  # the tool is missing or broken: that is the finding
-        return f"`{tool}` command line cannot be loaded ({type(error).__name__}: {error})"
+        detail = str(error).replace(f"{ROOT}/", "")  # paths relative to the checkout, as everywhere else
+        return f"`{tool}` command line cannot be loaded ({type(error).__name__}: {detail})"
     found: dict[str, frozenset[str]] = {}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

@@ -9,7 +9,8 @@ One line per problem, exit 1 when there is any (exit 2 when the checker itself c
   (`<stem>.yaml`, `connectors/<stem>`), and no test data is named after it (`tests/**/<stem>.*`, `tests/**/<stem>/`);
 - a `compiler` or `runtime` subcommand is not run by any test: no call in `tests/**/*.py` passes an argument list
   such as `["compiler", "build", ...]`, `[sys.executable, "-m", "runtime", "exec", ...]`, or `["build", ...]`
-  in a module that imports that tool's `cli`.
+  in a module that imports that tool's `cli`, and no call of a runner helper (a function that runs
+  `[..., "runtime", *args]`) names it first, as in `cli("exec", plan)`.
 
 It reads the repository as it is (file contents, not which files a commit touched), so touching an unrelated test
 cannot satisfy it.
@@ -102,7 +103,27 @@ def _literal_strings(node: ast.expr) -> list[str] | None:
     return None
 
 
-def commands_run(tree: ast.AST) -> set[tuple[str, str]]:
+def _call_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def runners(tree: ast.AST) -> dict[str, str]:
+    """Helper functions that run a tool with their arguments: `def cli(*args): run([..., "runtime", *args])`."""
+    found: dict[str, str] = {}
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        for node in ast.walk(func):
+            if not isinstance(node, ast.List | ast.Tuple):
+                continue
+            for before, after in zip(node.elts, node.elts[1:], strict=False):
+                if isinstance(after, ast.Starred) and isinstance(before, ast.Constant) and before.value in TOOLS:
+                    found[func.name] = str(before.value)
+    return found
+
+
+def commands_run(tree: ast.AST, known_runners: dict[str, str] | None = None) -> set[tuple[str, str]]:
     """(tool, subcommand) pairs that the calls of one test module run."""
     imported: set[str] = set()
     for node in ast.walk(tree):
@@ -113,10 +134,15 @@ def commands_run(tree: ast.AST) -> set[tuple[str, str]]:
                     imported.add(tool)
         elif isinstance(node, ast.Import):
             imported.update(t for alias in node.names for t in TOOLS if alias.name == f"{t}.cli")
+    helpers = {**(known_runners or {}), **runners(tree)}
     found: set[tuple[str, str]] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
+        name = _call_name(node)
+        first = node.args[0] if node.args else None
+        if name in helpers and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            found.add((helpers[name], first.value))  # cli("exec", ...) through a runner helper
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             strings = _literal_strings(arg)
             if not strings:
@@ -130,19 +156,27 @@ def commands_run(tree: ast.AST) -> set[tuple[str, str]]:
 
 
 def check_commands(root: Path, files: list[Path]) -> Iterator[str]:
-    run: set[tuple[str, str]] = set()
+    trees: list[ast.AST] = []
     for path in files:
         if path.suffix != ".py":
             continue
         try:
-            run |= commands_run(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+            trees.append(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
         except SyntaxError as error:
             yield f"{path.relative_to(root).as_posix()}:{error.lineno}: cannot be parsed ({error.msg})"
+    # Runner helpers may live in one module and be called from others, so collect them across all tests first.
+    known: dict[str, str] = {}
+    for tree in trees:
+        known.update(runners(tree))
+    run: set[tuple[str, str]] = set()
+    for tree in trees:
+        run |= commands_run(tree, known)
     for tool in TOOLS:
         try:
             names = _subcommands(tool)
         except Exception as error:  # the command line itself is broken or missing: that is the finding
-            yield f"{tool}: its command line cannot be loaded ({type(error).__name__}: {error})"
+            detail = str(error).replace(f"{ROOT}/", "")  # paths relative to the checkout, as everywhere else
+            yield f"{tool}: its command line cannot be loaded ({type(error).__name__}: {detail})"
             continue
         for name in sorted(names):
             if (tool, name) not in run:

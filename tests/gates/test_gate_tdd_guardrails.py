@@ -127,6 +127,12 @@ def test_touching_an_unrelated_test_does_not_satisfy_it(repo: Path, added: Added
         ('import subprocess\nsubprocess.run("runtime demo --dir x", shell=True)\n', {("runtime", "demo")}),
         ('# compiler build\nx = ["compiler", "build"]\n', set()),
         ('main(["build"])\n', set()),
+        (
+            "import subprocess, sys\n"
+            "def cli(*args):\n    return subprocess.run([sys.executable, '-m', 'runtime', *args])\n"
+            "def test_x():\n    cli('exec', 'plan.json')\n    cli(*['demo'])\n",
+            {("runtime", "exec")},
+        ),
     ],
 )
 def test_command_detection(source: str, expected: set[tuple[str, str]]) -> None:
