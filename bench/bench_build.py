@@ -123,14 +123,18 @@ def main() -> int:
         validate, lower, write = in_process_split(work, work / "out-split")
         plans = len(list((work / "out-0").glob("*.plan.json")))
     median, best = statistics.median(times), min(times)
-    target = TARGET_SECONDS_PER_1000 * args.count / 1000
     print(f"compiler build, {args.count} connectors -> {plans} plans, {os.cpu_count()} cores")
     print(f"  fresh process, cold: median {median:.2f} s, best {best:.2f} s over {args.runs} runs")
     print(f"  rate:                {args.count / median:,.0f} connectors/s")
     print(f"  rebuild, unchanged:  {rewrite:.2f} s")
     print(f"  in-process split:    validate {validate:.2f} s, lower {lower:.2f} s, write {write:.2f} s")
-    verdict = "OK" if median < target else "SLOWER THAN TARGET"
-    print(f"  target:              < {target:.2f} s ({TARGET_SECONDS_PER_1000:g} s per 1,000): {verdict}")
+    if args.count >= 1000:
+        verdict = "OK" if median < TARGET_SECONDS_PER_1000 else "SLOWER THAN TARGET"
+        print(f"  target:              < {TARGET_SECONDS_PER_1000:g} s for 1,000 connectors: {verdict}")
+    else:
+        print(
+            f"  target:              < {TARGET_SECONDS_PER_1000:g} s for 1,000 connectors (not judged at {args.count})"
+        )
     return 0 if plans == args.count else 1
 
 
