@@ -54,9 +54,22 @@ def _free_variables(tree: nodes.Template) -> tuple[str, ...]:
     loaded = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
     stored = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
     for macro in tree.find_all(nodes.Macro):
+        stored.add(macro.name)
         stored.update(arg.name for arg in macro.args)
     stored.update(("loop", "caller", "varargs", "kwargs"))
+    stored.update(ENVIRONMENT.globals)  # range, dict, namespace, ...: always defined when rendering
     return tuple(sorted(loaded - stored))
+
+
+def _unknown_filter_or_test(tree: nodes.Template) -> TemplateSyntaxError | None:
+    """Jinja checks filter and test names only when compiling; parsing alone accepts `{{ x | no_such }}`."""
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in ENVIRONMENT.filters:
+            return TemplateSyntaxError(f"no filter named {node.name!r}", node.lineno)
+    for test in tree.find_all(nodes.Test):
+        if test.name not in ENVIRONMENT.tests:
+            return TemplateSyntaxError(f"no test named {test.name!r}", test.lineno)
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,5 +79,8 @@ def analyze_template(source: str) -> TemplateAnalysis:
         tree = ENVIRONMENT.parse(source)
     except TemplateSyntaxError as exc:
         return TemplateAnalysis(exc.message or str(exc), exc.lineno, (), None)
+    unknown = _unknown_filter_or_test(tree)
+    if unknown is not None:
+        return TemplateAnalysis(unknown.message, unknown.lineno, (), None)
     variables = _free_variables(tree)
     return TemplateAnalysis(None, None, variables, _simple_parts(tree))
