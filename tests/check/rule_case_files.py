@@ -2,7 +2,8 @@
 
 A case names files and the exact list of diagnostics expected from validating them together. A file is text, raw
 bytes (`{hex: ...}` or `{base64: ...}`), or a base connector from _bases.yaml:
-`{base: sql, replace: [[old, new], ...], append: "text", prefix_hex: "efbbbf"}` (each `old` must occur once).
+`{base: sql, replace: [[old, new], ...], append: "text", prefix_hex: "efbbbf"}` (each `old` must occur once);
+`append` may itself be such a mapping, which adds a second document after a `---` line.
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ def file_bytes(spec: Any, bases: dict[str, str], where: str) -> bytes:
             raise CaseError(f"{where}: unknown base {name!r} (known: {', '.join(bases)})")
         text = apply_replace(bases[name], spec.get("replace", []), where)
         prefix = binascii.unhexlify(str(spec.get("prefix_hex", "")))
-        return prefix + (text + str(spec.get("append", ""))).encode("utf-8")
+        append = spec.get("append", "")
+        if isinstance(append, dict):  # another document: "---" and a base of its own
+            append = "---\n" + file_bytes(append, bases, where).decode("utf-8")
+        return prefix + (text + str(append)).encode("utf-8")
     raise CaseError(f"{where}: a file mapping needs one of base, hex, base64")
 
 
