@@ -1,12 +1,14 @@
 """Generated documentation pages: the connector field reference and the diagnostic code reference.
 
-Both are rendered from registries (the packaged JSON Schema, `compiler.check.codes.CODES`) through Jinja2
+Both are rendered from registries (the packaged JSON Schema, `compiler.check.codes.CODES`, the rule registries
+and their modules' docstrings) through Jinja2
 templates in `compiler/templates/`. `compiler docs` writes them; `scripts/check_connector_reference_drift.py`
 re-renders them in memory and compares. Output is deterministic: same inputs, same bytes.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
@@ -67,17 +69,30 @@ def _family(entry: Code) -> str:
     return dict(_FAMILIES).get(best, "Other") if best else "Other"
 
 
-def render_diagnostics(codes: Sequence[Code]) -> str:
+def rule_docs() -> dict[str, str]:
+    """Code -> the rule module's documentation (its docstring without the summary line), from the rule registries."""
+    from compiler.check.project import PROJECT_RULES
+    from compiler.check.registry import DOCUMENT_RULES
+
+    rules: list[tuple[str, object]] = [(r.CODE, r) for r in DOCUMENT_RULES]
+    rules += [(r.CODE, r) for r in PROJECT_RULES]
+    return {code: (inspect.getdoc(rule) or "").partition("\n")[2].strip() for code, rule in rules}
+
+
+def render_diagnostics(codes: Sequence[Code], details: Mapping[str, str] | None = None) -> str:
+    """The code reference: a table per family, then each rule's explanation with its bad and good example."""
     families: dict[str, list[Code]] = {}
     for entry in codes:
         families.setdefault(_family(entry), []).append(entry)
+    details = rule_docs() if details is None else details
+    documented = [(c, details[c.code]) for c in codes if details.get(c.code)]
     template = _environment().get_template("diagnostics.md.j2")
-    return template.render(families=families, count=len(codes))
+    return template.render(families=families, count=len(codes), documented=documented, anchored=set(details))
 
 
 def generated_pages() -> dict[str, Callable[[], str]]:
     """Every generated page, keyed by its path relative to the repository root."""
     return {
         FIELD_REFERENCE_PAGE: lambda: render_field_reference(load_schema()),
-        DIAGNOSTICS_PAGE: lambda: render_diagnostics(CODES),
+        DIAGNOSTICS_PAGE: lambda: render_diagnostics(CODES, rule_docs()),
     }

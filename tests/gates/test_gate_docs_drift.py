@@ -94,6 +94,11 @@ def test_named_repository_path_that_does_not_exist(repo: Path, added: Added) -> 
     assert any(line.startswith("docs/connector-authoring.md:") for line in found)
 
 
+def test_paths_are_read_from_code_not_prose(repo: Path, added: Added) -> None:
+    edit(repo / "docs/secrets.md", "# Secrets\n", "# Secrets\n\nAbout 900 connectors/s. See `scripts/rotate.py`.\n")
+    assert added(repo) == ["docs/secrets.md:3: names 'scripts/rotate.py', which does not exist in the repository"]
+
+
 def test_command_that_does_not_exist(repo: Path, added: Added) -> None:
     edit(repo / "docs/cli.md", "compiler docs\n```", "compiler frobnicate connectors/\n```")
     found = added(repo)

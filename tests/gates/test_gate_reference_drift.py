@@ -13,7 +13,7 @@ from gate_helpers import ROOT, edit, run_script
 
 from compiler.check.codes import CODES
 from compiler.cli import main as compiler_main
-from compiler.emit.reference import load_schema, render_diagnostics, render_field_reference
+from compiler.emit.reference import load_schema, render_diagnostics, render_field_reference, rule_docs
 
 FIX = "python scripts/check_connector_reference_drift.py --fix"
 
@@ -96,13 +96,21 @@ def test_output_is_deterministic_and_matches_the_committed_page() -> None:
     first = render_field_reference(schema)
     assert first == render_field_reference(json.loads(json.dumps(schema)))
     assert (ROOT / "docs/connector-field-reference.md").read_text(encoding="utf-8") == first
-    assert (ROOT / "docs/diagnostics.md").read_text(encoding="utf-8") == render_diagnostics(CODES)
+    assert (ROOT / "docs/diagnostics.md").read_text(encoding="utf-8") == render_diagnostics(CODES, rule_docs())
 
 
-def test_diagnostics_page_lists_every_code() -> None:
-    page = render_diagnostics(CODES)
+def test_diagnostics_page_lists_every_code_and_explains_every_rule() -> None:
+    details = rule_docs()
+    page = render_diagnostics(CODES, details)
     for code in CODES:
-        assert f"| `{code.code}` | {code.name} | {code.severity.value} |" in page
+        linked = f"[`{code.code}`](#{code.code.lower()})" if code.code in details else f"`{code.code}`"
+        assert f"| {linked} | {code.name} | {code.severity.value} |" in page
+    assert {"GS101", "GS105", "GS113"} <= set(details)
+    section = page[page.index("### GS105 incremental-auto-delete { #gs105 }") :]
+    section = section[: section.index("\n### ")]
+    assert "**Bad**" in section
+    assert "**Good**" in section
+    assert "deletePolicy: soft_delete_only" in section
 
 
 def test_gate_passes_on_the_clean_tree(repo: Path) -> None:
@@ -139,7 +147,7 @@ def test_gate_fails_when_a_code_is_added_or_a_page_is_missing(repo: Path) -> Non
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert f"docs/connector-field-reference.md: missing; generate it with: {FIX}" in lines
-    assert "+| `GS110` | template-syntax | error | A template is broken (seeded). |" in lines
+    assert "+| [`GS110`](#gs110) | template-syntax | error | A template is broken (seeded). |" in lines
     assert lines[-1].startswith("docs/diagnostics.md: out of date")
 
 
@@ -160,7 +168,7 @@ def test_compiler_docs_writes_the_generated_pages(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "wrote docs/connector-field-reference.md" in result.stderr
     assert "Database provider (seeded)." in (repo / "docs/connector-field-reference.md").read_text()
-    assert (repo / "docs/diagnostics.md").read_text(encoding="utf-8") == render_diagnostics(CODES)
+    assert (repo / "docs/diagnostics.md").read_text(encoding="utf-8") == render_diagnostics(CODES, rule_docs())
     assert run_script(repo, "check_connector_reference_drift.py").returncode == 0
 
 
