@@ -1,0 +1,133 @@
+"""Embedded providers: DuckDB and SQLite database files, opened read-only.
+
+DuckDB streams Arrow record batches itself. SQLite goes through the `sqlite3` module with `fetchmany`; its
+columns have no declared result types, so `RowBatcher` types each column from its first values.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy.dialects.sqlite import pysqlite
+
+from runtime.extract.binds import bind, dollar_dialect
+from runtime.extract.rows import ConversionError, RowBatcher, empty_batch
+from runtime.extract.urls import Target
+
+
+def _database_file(target: Target) -> Path:
+    path = Path(str(target.url.database)).expanduser()
+    if not path.is_file():
+        raise target.error(
+            f"database file {path} does not exist", None, "create it first, or fix the path in the secret's URL"
+        )
+    return path
+
+
+class DuckDbExtractor:
+    """Streams from a DuckDB file through DuckDB's Arrow record batch reader."""
+
+    def __init__(self, target: Target, batch_size: int) -> None:
+        self.target = target
+        self.batch_size = max(1, batch_size)
+        path = _database_file(target)
+        try:
+            self.conn = duckdb.connect(str(path), read_only=True)
+            self.conn.execute("SET TimeZone = 'UTC'")
+        except duckdb.Error as error:
+            raise target.error("cannot open the database file", error) from None
+
+    def __enter__(self) -> DuckDbExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
+        try:
+            bound = bind(statement, params, dollar_dialect())
+        except KeyError as missing:
+            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        return self._stream(bound.sql, list(bound.params) if isinstance(bound.params, tuple) else None)
+
+    def _stream(self, sql: str, values: list[object] | None) -> Iterator[pa.RecordBatch]:
+        try:
+            relation = self.conn.sql(sql, params=values) if values else self.conn.sql(sql)
+            reader = relation.to_arrow_reader(self.batch_size)
+        except duckdb.Error as error:
+            raise self.target.error("the statement failed", error, "check the query against the source") from None
+        empty = True
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (duckdb.Error, pa.ArrowException) as error:
+                raise self.target.error("the query failed while streaming rows", error) from None
+            empty = False
+            yield batch
+        if empty:
+            yield empty_batch(reader.schema)
+
+
+class SqliteExtractor:
+    """Streams from a SQLite file (read-only) with `fetchmany`, typed by `RowBatcher`."""
+
+    def __init__(self, target: Target, batch_size: int) -> None:
+        self.target = target
+        self.batch_size = max(1, batch_size)
+        uri = _database_file(target).resolve().as_uri() + "?mode=ro"
+        try:
+            self.conn = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error as error:
+            raise target.error("cannot open the database file", error) from None
+
+    def __enter__(self) -> SqliteExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
+        try:
+            bound = bind(statement, params, pysqlite.dialect())
+        except KeyError as missing:
+            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        return self._stream(bound.sql, bound.params)
+
+    def _stream(self, sql: str, values: tuple[object, ...] | dict[str, object]) -> Iterator[pa.RecordBatch]:
+        cursor = self.conn.cursor()
+        try:
+            try:
+                cursor.execute(sql, values)
+            except sqlite3.Error as error:
+                raise self.target.error("the statement failed", error, "check the query against the source") from None
+            names = [d[0] for d in cursor.description or ()]
+            batcher = RowBatcher(names, [None] * len(names))
+            empty = True
+            while True:
+                try:
+                    rows = cursor.fetchmany(self.batch_size)
+                except sqlite3.Error as error:
+                    raise self.target.error("the query failed while streaming rows", error) from None
+                if not rows:
+                    break
+                empty = False
+                try:
+                    yield batcher.batch(rows)
+                except ConversionError as error:
+                    raise self.target.error("a value could not be converted", str(error)) from None
+            if empty:
+                yield batcher.batch([])
+        finally:
+            cursor.close()

@@ -1,0 +1,314 @@
+"""PostgreSQL: `COPY (statement) TO STDOUT (FORMAT csv)` parsed into Arrow by pyarrow's CSV reader.
+
+Why this shape (measured in bench/bench_extract.py): COPY is the fastest way out of PostgreSQL, and libpq hands
+COPY data over one row per message, so the rows are row-aligned CSV: a reader thread only appends bytes, and
+pyarrow parses each chunk (multi-threaded, GIL released) while the next one streams in. Column types come from a
+`LIMIT 0` describe of the same statement, so every batch has the same schema. Arrays travel as JSON text and are
+parsed by pyarrow's JSON reader. `:watermark` is bound client-side by psycopg's own quoting (never formatting).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.json as pjson
+from psycopg import sql as psql
+from sqlalchemy.dialects.postgresql import psycopg as sa_psycopg
+
+from runtime.extract.binds import bind
+from runtime.extract.rows import empty_batch
+from runtime.extract.urls import Target
+
+# Scalar type OID -> Arrow type as parsed from PostgreSQL's CSV text output (session is UTC, DateStyle ISO).
+_SCALARS: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int16(),
+    23: pa.int32(),
+    26: pa.int64(),
+    700: pa.float32(),
+    701: pa.float64(),
+    1082: pa.date32(),
+    1083: pa.time64("us"),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+}
+_NUMERIC = 1700
+# Array element OIDs kept natively in lists; any other element type travels as text.
+_LIST_ELEMENTS: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int64(),
+    23: pa.int64(),
+    700: pa.float64(),
+    701: pa.float64(),
+}
+_MAX_CHUNK_BYTES = 64 << 20
+_END = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str
+    arrow: pa.DataType
+    array_element: int | None  # element OID when the column is an array
+
+
+def connect(target: Target, connect_timeout: int = 10) -> psycopg.Connection[Any]:
+    """A read-only psycopg connection in UTC with ISO dates (what the CSV parsing expects)."""
+    url = target.url
+    options: dict[str, Any] = {str(k): v for k, v in url.query.items() if isinstance(v, str)}
+    options.setdefault("connect_timeout", connect_timeout)
+    try:
+        conn = psycopg.connect(
+            host=url.host or None,
+            port=url.port or None,
+            user=url.username or None,
+            password=url.password or None,
+            dbname=url.database or None,
+            autocommit=False,
+            **options,
+        )
+    except psycopg.Error as error:
+        raise target.error(
+            "cannot connect", error, "check host, port, database and credentials in the secret"
+        ) from None
+    conn.read_only = True
+    try:
+        conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute("SET DateStyle TO 'ISO, YMD'")
+        conn.execute("SET client_encoding TO 'UTF8'")
+        conn.commit()
+    except psycopg.Error as error:
+        conn.close()
+        raise target.error("cannot prepare the session", error) from None
+    return conn
+
+
+class PostgresExtractor:
+    """Streams a statement's rows as Arrow batches through COPY."""
+
+    def __init__(self, target: Target, batch_size: int) -> None:
+        self.target = target
+        self.batch_size = max(1, batch_size)
+        self.conn = connect(target)
+        # With client_encoding UTF8 the server validates text; only SQL_ASCII databases pass raw bytes through.
+        self.check_utf8 = self.conn.info.parameter_status("server_encoding") == "SQL_ASCII"
+
+    def __enter__(self) -> PostgresExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
+        try:
+            bound = bind(statement, params, sa_psycopg.dialect())  # type: ignore[no-untyped-call]
+        except KeyError as missing:
+            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        values = bound.params if bound.params else None
+        columns = self._describe(bound.sql, values)
+        copy_sql = f"COPY ({self._select(bound.sql, columns)}) TO STDOUT (FORMAT csv)"
+        return self._stream(copy_sql, values, columns)
+
+    # --- describe ------------------------------------------------------------------------------------------
+
+    def _describe(self, sql: str, values: Any) -> list[_Column]:
+        try:
+            with psycopg.ClientCursor(self.conn) as cursor:
+                cursor.execute(f"SELECT * FROM ({sql}) AS gs_q LIMIT 0", values)
+                description = cursor.description or []
+                array_oids = [d.type_code for d in description if d.type_code not in _SCALARS]
+                elements: dict[int, int] = {}
+                if array_oids:
+                    cursor.execute(
+                        "SELECT oid::int, typelem::int FROM pg_type WHERE oid = ANY(%s) AND typcategory = 'A'",
+                        (array_oids,),
+                    )
+                    elements = {int(oid): int(elem) for oid, elem in cursor.fetchall()}
+        except psycopg.Error as error:
+            self._rollback()
+            raise self.target.error("the statement failed", error, "check the query against the source") from None
+        columns = []
+        for d in description:
+            element = elements.get(d.type_code)
+            if element is not None:
+                arrow: pa.DataType = pa.list_(_LIST_ELEMENTS.get(element, pa.string()))
+            elif d.type_code == _NUMERIC and d.precision and 0 < d.precision <= 38:
+                arrow = pa.decimal128(d.precision, d.scale or 0)
+            else:
+                # Unbounded numeric, text, json, uuid, interval, enums, bytea (as \x hex): exact text.
+                arrow = _SCALARS.get(d.type_code, pa.string())
+            columns.append(_Column(d.name, arrow, element))
+        return columns
+
+    def _select(self, sql: str, columns: list[_Column]) -> str:
+        if all(c.array_element is None for c in columns):
+            return sql
+        names = [c.name for c in columns]
+        if len(set(names)) != len(names):
+            raise self.target.error(
+                "the statement returns duplicate column names and an array column",
+                None,
+                "give every selected column a distinct alias",
+            )
+        parts = []
+        for c in columns:
+            ident = psql.Identifier(c.name).as_string(self.conn)
+            if c.array_element is None:
+                parts.append(f"gs_q.{ident}")
+            else:
+                cast = "" if c.array_element in _LIST_ELEMENTS else "::text[]"
+                parts.append(f"array_to_json(gs_q.{ident}{cast})::text AS {ident}")
+        return f"SELECT {', '.join(parts)} FROM ({sql}) AS gs_q"
+
+    # --- stream --------------------------------------------------------------------------------------------
+
+    def _stream(self, copy_sql: str, values: Any, columns: list[_Column]) -> Iterator[pa.RecordBatch]:
+        chunks: queue.Queue[object] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        pump = threading.Thread(target=self._pump, args=(copy_sql, values, chunks, stop), daemon=True)
+        pump.start()
+        parsed = 0
+        finished = False
+        try:
+            while True:
+                item = chunks.get()
+                if item is _END:
+                    finished = True
+                    if parsed == 0:
+                        yield empty_batch(pa.schema([(c.name, c.arrow) for c in columns]))
+                    break
+                if isinstance(item, BaseException):
+                    raise self.target.error("the query failed while streaming rows", item) from None
+                assert isinstance(item, bytearray)
+                parsed += 1
+                yield self._parse(item, columns)
+        finally:
+            if not finished:
+                stop.set()
+                self.conn.cancel_safe()
+                while pump.is_alive():
+                    with contextlib.suppress(queue.Empty):
+                        chunks.get(timeout=0.05)
+            pump.join()
+            self._rollback()
+
+    def _pump(self, copy_sql: str, values: Any, chunks: queue.Queue[object], stop: threading.Event) -> None:
+        """Reader thread: append COPY rows to a buffer; hand over every batch_size rows (or 64 MiB)."""
+        try:
+            failures: list[str] = []
+            with self.conn.cursor() as cursor, cursor.copy(copy_sql, values) as copy:
+                buffer, rows = bytearray(), 0
+                for data in _copy_rows(self.conn.pgconn, copy, failures):
+                    buffer += data
+                    rows += 1
+                    if rows >= self.batch_size or len(buffer) >= _MAX_CHUNK_BYTES:
+                        if stop.is_set():
+                            # Raised inside the copy block so psycopg cancels and drains the COPY itself.
+                            raise _CopyFailed("stopped by the consumer")
+                        chunks.put(buffer)
+                        buffer, rows = bytearray(), 0
+                if buffer and not failures:
+                    chunks.put(buffer)
+            if failures:
+                raise _CopyFailed("; ".join(failures))
+            chunks.put(_END)
+        except BaseException as error:  # handed to the consuming thread, which raises SourceError
+            if not stop.is_set():
+                chunks.put(error)
+
+    def _parse(self, chunk: bytearray, columns: list[_Column]) -> pa.RecordBatch:
+        keys = [f"c{i}" for i in range(len(columns))]
+        types = {
+            k: (pa.string() if c.array_element is not None else c.arrow) for k, c in zip(keys, columns, strict=True)
+        }
+        try:
+            table = pcsv.read_csv(
+                pa.py_buffer(chunk),
+                # One block per chunk, one thread: the chunk is already row-aligned, and the quote-aware
+                # block splitting that newlines_in_values needs costs more than it saves (measured).
+                read_options=pcsv.ReadOptions(column_names=keys, use_threads=False, block_size=len(chunk) + 1),
+                parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types,
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                    true_values=["t"],
+                    false_values=["f"],
+                    check_utf8=self.check_utf8,
+                ),
+            )
+            arrays = [table.column(k).combine_chunks() for k in keys]
+            arrays = [
+                _json_lists(a, c.arrow) if c.array_element is not None else a
+                for a, c in zip(arrays, columns, strict=True)
+            ]
+        except pa.ArrowException as error:
+            message = str(error)
+            for index, column in enumerate(columns):
+                message = message.replace(f"column #{index}:", f"column {column.name!r}:")
+            raise self.target.error("a value could not be converted", message) from None
+        return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in columns])
+
+    def _rollback(self) -> None:
+        # If the connection is gone, the error that got us here is what the caller sees.
+        with contextlib.suppress(psycopg.Error):
+            self.conn.rollback()
+
+
+class _CopyFailed(Exception):
+    """The server ended the COPY with an error (e.g. a division by zero after N rows)."""
+
+
+def _copy_rows(pgconn: Any, copy: psycopg.Copy, failures: list[str]) -> Iterator[Any]:
+    """COPY rows, one per message: libpq's non-blocking read while data is buffered, psycopg's wait otherwise.
+
+    Per row, psycopg's `Copy.read()` runs its generator-based wait; asking libpq directly first saves about
+    a third of the reader's CPU (measured), which matters on a small machine where the server shares the cores.
+    When libpq reports the end itself, the final results are collected here and a server error is appended
+    to `failures` (raised by the caller after the `copy` block, which then has nothing left to clean up).
+    """
+    get = pgconn.get_copy_data
+    while True:
+        nbytes, data = get(1)
+        if nbytes > 0:
+            yield data
+        elif nbytes == 0:  # nothing buffered: let psycopg wait for the socket (and raise errors)
+            data = copy.read()
+            if not data:
+                return
+            yield data
+        elif nbytes == -1:  # end of data: collect every final result; one may carry the server's error
+            while (result := pgconn.get_result()) is not None:
+                if result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
+                    failures.append(result.error_message.decode("utf-8", "replace").strip())
+            return
+        else:
+            raise _CopyFailed(pgconn.error_message.decode("utf-8", "replace").strip())
+
+
+def _json_lists(column: pa.Array, list_type: pa.DataType) -> pa.Array:
+    """A column of JSON array texts -> a list array, vectorised through pyarrow's JSON reader."""
+    if len(column) == 0:
+        return pa.array([], type=list_type)
+    lines = pc.binary_join_element_wise('{"v":', pc.fill_null(column, "null"), "}\n", "")
+    whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), "")
+    table = pjson.read_json(
+        pa.BufferReader(whole[0].as_buffer()),
+        parse_options=pjson.ParseOptions(explicit_schema=pa.schema([("v", list_type)])),
+    )
+    return table.column("v").combine_chunks()

@@ -1,0 +1,133 @@
+"""Connection URLs: parse a source's secret, check it fits the provider, pick the driver, redact for messages.
+
+The secret of a SQL source is a URL: `postgresql://user:pass@host:5432/db`, `mysql://...`, `mssql://...`,
+`oracle://...`, SQLAlchemy's `dialect+driver://...`, or for the embedded providers `duckdb:///path/file.duckdb`
+and `sqlite:///path/file.db`. The plan's driver applies when the URL names none. Every message built here shows
+the URL with its password hidden, and `scrub` removes the password from text a driver produced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
+
+from sqlalchemy.engine import URL, make_url
+
+from compiler.plan import SqlSource
+from runtime.errors import SourceError
+
+# Provider -> URL backend names it accepts (the first is canonical for SQLAlchemy).
+BACKENDS: dict[str, tuple[str, ...]] = {
+    "postgres": ("postgresql", "postgres"),
+    "mysql": ("mysql", "mariadb"),
+    "mssql": ("mssql",),
+    "oracle": ("oracle",),
+    "duckdb": ("duckdb",),
+    "sqlite": ("sqlite",),
+}
+EMBEDDED = frozenset({"duckdb", "sqlite"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}")
+# Greedy up to the last `@` of the token: an unencoded `@` inside a password must not leak its tail.
+_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)\S*(?P<tail>@)")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A parsed, validated connection URL for one source."""
+
+    provider: str
+    url: URL
+    """The URL with `dialect+driver` filled in (never print it: it holds the password)."""
+    secret_label: str
+    """`secret 'name' (SECRET_NAME)`: where the URL came from, for messages."""
+
+    @property
+    def driver(self) -> str:
+        """The driver part of `dialect+driver` (e.g. `psycopg`), empty for embedded providers."""
+        return self.url.drivername.partition("+")[2]
+
+    @property
+    def redacted(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def scrub(self, text: str) -> str:
+        """`text` with the password (raw and URL-encoded forms) and any URL credentials replaced by ***."""
+        return scrub(text, self.url.password)
+
+    def error(self, what: str, cause: BaseException | str | None = None, fix: str = "") -> SourceError:
+        """A SourceError naming the source, the redacted URL, the driver's reason and a fix; never the password."""
+        reason = ""
+        if isinstance(cause, BaseException):
+            detail = " ".join(str(cause).split()) or type(cause).__name__
+            reason = f": {type(cause).__name__}: {detail}"
+        elif cause:
+            reason = f": {cause}"
+        message = f"{self.provider} source {self.redacted} ({self.secret_label}): {what}{reason}"
+        if fix:
+            message += f". Fix: {fix}"
+        return SourceError(self.scrub(message))
+
+
+def scrub(text: str, password: str | None) -> str:
+    """Remove `password` and any `scheme://user:password@` credentials from `text`."""
+    text = _CREDENTIALS.sub(r"\g<head>***\g<tail>", text)
+    if password:
+        for form in {password, quote(password, safe=""), quote_plus(password)}:
+            text = text.replace(form, "***")
+    return text
+
+
+def secret_label(source: SqlSource) -> str:
+    return f"secret {source.secret.name!r} ({source.secret.env})"
+
+
+def parse_target(source: SqlSource, raw: str) -> Target:
+    """Parse the secret's URL, check its scheme against the provider and apply the plan's driver."""
+    label = secret_label(source)
+    try:
+        url = make_url(raw.strip())
+    except Exception:
+        # SQLAlchemy's message repeats the whole string, password included: never show it.
+        scheme = raw.strip().partition("://")[0] if "://" in raw else ""
+        scheme = scheme if _SCHEME.fullmatch(scheme) else "(unreadable)"
+        raise SourceError(
+            f"{source.provider} source: the connection URL in {label} is not a valid URL "
+            f"(scheme {scheme!r}; the rest is not shown, it may hold a password). Fix: use the form "
+            f"{example_url(source.provider)}; percent-encode special characters in the user and password."
+        ) from None
+    backend, _, driver = url.drivername.partition("+")
+    accepted = BACKENDS.get(source.provider)
+    if accepted is None:
+        raise SourceError(f"provider {source.provider!r} is not a SQL provider this runtime knows")
+    if backend not in accepted:
+        shown = url.render_as_string(hide_password=True)
+        raise SourceError(
+            scrub(
+                f"{source.provider} source: the connection URL in {label} is {shown}, whose scheme "
+                f"{backend!r} does not match the provider. Fix: use a {' or '.join(a + '://' for a in accepted)} "
+                f"URL, e.g. {example_url(source.provider)}, or change spec.source.type",
+                url.password,
+            )
+        )
+    if source.provider not in EMBEDDED:
+        plan_driver = source.driver.partition("+")[2]
+        url = url.set(drivername=f"{accepted[0]}+{driver or plan_driver}" if (driver or plan_driver) else accepted[0])
+    else:
+        url = url.set(drivername=accepted[0])
+        if not url.database:
+            raise SourceError(
+                f"{source.provider} source: the URL in {label} names no file. Fix: use {example_url(source.provider)}"
+            )
+    return Target(provider=source.provider, url=url, secret_label=label)
+
+
+def example_url(provider: str) -> str:
+    return {
+        "postgres": "postgresql://user:password@host:5432/database",
+        "mysql": "mysql://user:password@host:3306/database",
+        "mssql": "mssql://user:password@host:1433/database?driver=ODBC+Driver+18+for+SQL+Server",
+        "oracle": "oracle://user:password@host:1521/?service_name=SERVICE",
+        "duckdb": "duckdb:///path/to/file.duckdb",
+        "sqlite": "sqlite:///path/to/file.db",
+    }.get(provider, "dialect://user:password@host/database")
