@@ -347,3 +347,20 @@ def test_lower_target_alone() -> None:
     draft = lower_target(Draft(connector=connector("rest_push"), inputs=(INPUT,)))
     assert draft.target is not None
     assert draft.target.endpoint == "discoveryengine.googleapis.com"
+
+
+def test_same_secret_for_source_and_oauth_is_declared_once() -> None:
+    data = connector("rest_pull")
+    data["spec"]["source"]["oauth"] = {
+        "tokenUrl": "https://auth.example.com/token",
+        "clientId": "sync",
+        "clientSecretRef": "api-token",
+    }
+    assert lowered(data).secrets == (Secret("api-token", "SECRET_API_TOKEN"),)
+
+
+def test_non_finite_numbers_are_a_lowering_error_not_a_traceback() -> None:
+    data = connector("sql_pull")
+    data["spec"]["reconciliation"]["deleteGuard"] = {"maxDeletePercent": float("nan")}
+    with pytest.raises(LoweringError, match="cannot hold the number nan"):
+        lowered(data)
