@@ -65,6 +65,12 @@ def _lower_rest_pull(draft: Draft) -> Draft:
     http = lower_http_source(draft)
     field = draft.spec["source"].get("watermarkField")
     param = http.watermark_param
+    if param is not None and field is None:
+        raise LoweringError(
+            "/spec/source/watermarkParam",
+            "watermarkParam sends a checkpoint, but no watermarkField says which record field the checkpoint "
+            "comes from; add watermarkField",
+        )
     return draft.replace(
         source=http,
         extraction=Extraction(

@@ -364,3 +364,11 @@ def test_non_finite_numbers_are_a_lowering_error_not_a_traceback() -> None:
     data["spec"]["reconciliation"]["deleteGuard"] = {"maxDeletePercent": float("nan")}
     with pytest.raises(LoweringError, match="cannot hold the number nan"):
         lowered(data)
+
+
+def test_watermark_param_without_watermark_field_is_refused() -> None:
+    data = connector("rest_pull")
+    data["spec"]["source"]["watermarkParam"] = "since"
+    with pytest.raises(LoweringError, match="add watermarkField") as caught:
+        lowered(data)
+    assert caught.value.pointer == "/spec/source/watermarkParam"
