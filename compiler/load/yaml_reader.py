@@ -183,9 +183,25 @@ def _scalar(node: ScalarNode) -> Any:
     return value
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> Problem:
+def _position(exc: yaml.MarkedYAMLError, source: str, lines: list[str]) -> tuple[int, int]:
+    """Where to point: the problem, unless it is the end of the file (an unclosed quote, a key without ':'), where
+    the construct that started it says more; never past the end of the file."""
     mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if mark is None:
+        return 1, 1
+    at_end = mark.line >= len(lines) or (mark.line == len(lines) - 1 and mark.column >= len(lines[-1]))
+    if at_end and exc.context_mark is not None and mark is exc.problem_mark:
+        mark = exc.context_mark
+    line, column = mark.line + 1, mark.column + 1
+    last = source.count("\n") + 1  # a final newline opens one more (empty) line, as editors show it
+    if line > last:
+        line, column = last, len(source) - (source.rfind("\n") + 1) + 1
+    return line, column
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, source: str) -> Problem:
+    lines = source.splitlines()
+    line, column = _position(exc, source, lines)
     span = Span(line, column, line, column + 1)
     text = " ".join(part for part in (exc.context, exc.problem) if part)
     source_line = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -233,7 +249,7 @@ def read_documents(text: str) -> Iterator[RawDocument]:
                 node = composer.get_node()
                 assert node is not None  # check_node() said a document follows
             except yaml.MarkedYAMLError as exc:
-                yield RawDocument(None, Positions(), (_syntax_problem(exc, text.splitlines()),))
+                yield RawDocument(None, Positions(), (_syntax_problem(exc, text),))
                 return
             except yaml.YAMLError as exc:  # libyaml reader errors carry no mark
                 yield RawDocument(None, Positions(), (_reader_problem(exc, text),))
