@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from compiler.plan import Plan, Secret, SqlSource
 from runtime.db import one
-from runtime.deliver import sink_for, write_artifacts
+from runtime.deliver import LineWriter, finish_artifacts, sink_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
 from runtime.map.documents import HASH_ALGORITHM
 from runtime.reconcile import Changes, check_delete_guard, check_duplicates, diff
@@ -118,6 +118,8 @@ class _Run:
         self.plan, self.options = plan, options
         self.open_extractor, self.resolve = open_extractor, resolve
         self.secrets: list[str] = []
+        self.upserts: LineWriter | None = None
+        self.soft = plan.reconciliation.delete_policy == "soft_delete_only"
         self.started = datetime.datetime.now(datetime.UTC)
         self.t0 = time.monotonic()
         self.report = RunReport(
@@ -145,8 +147,13 @@ class _Run:
         workdir = Path(tempfile.mkdtemp(prefix=f"gemini-sync-{plan.name}-"))
         con = open_workspace(workdir / "stage.duckdb")
         try:
+            if not self.options.dry_run:
+                (workdir / "artifacts").mkdir()
+                self.upserts = LineWriter(workdir / "artifacts" / "upserts.ndjson")
             return self._with_workspace(con, store, source, url, sink, workdir)
         finally:
+            if self.upserts is not None:
+                self.upserts.abort()
             con.close()
             shutil.rmtree(workdir, ignore_errors=True)
             store.release()
@@ -165,6 +172,8 @@ class _Run:
                 self.plan,
                 extractor.batches(statement, binds),
                 compare_hashes=compare,
+                upserts=self.upserts,
+                keep_docs=self.soft,
                 progress=self.options.progress,
             )
         except RuntimeFailure:
@@ -202,7 +211,7 @@ class _Run:
         report.watermark_after = after.to_json() if after else None
         if self.options.dry_run:
             return report
-        return self._write(con, store, sink, workdir, changes, after)
+        return self._write(con, store, sink, workdir, after)
 
     def _skips(self, changes: Changes, complete: bool) -> None:
         self.report.skip(changes.missing_kept, "absent from the source, kept (delete policy never_delete)")
@@ -220,13 +229,11 @@ class _Run:
         store: StateStore,
         sink: Any,
         workdir: Path,
-        changes: Changes,
         after: Watermark | None,
     ) -> RunReport:
-        plan, report = self.plan, self.report
-        soft = plan.reconciliation.delete_policy == "soft_delete_only"
+        plan, report, soft = self.plan, self.report, self.soft
         folder = workdir / "artifacts"
-        folder.mkdir()
+        assert self.upserts is not None  # not a dry run
         manifest = {
             "manifestVersion": 1,
             "connector": plan.name,
@@ -241,7 +248,14 @@ class _Run:
             "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch},
         }
         try:
-            write_artifacts(con, plan, folder, manifest, soft_delete=soft and store.attached)
+            finish_artifacts(
+                con,
+                plan,
+                self.upserts,
+                manifest,
+                soft_delete=soft and store.attached,
+                hard_delete=plan.reconciliation.delete_policy == "auto_delete_missing",
+            )
         except (OSError, duckdb.Error) as exc:
             raise StateError(f"cannot write run artifacts: {exc}") from None
         publication = sink.publish(report.run_id, folder)

@@ -1,6 +1,7 @@
 """Run artifacts: written to a local folder, then published whole through a sink (file:// now, gs:// later)."""
 
-from runtime.deliver.artifacts import ArtifactFiles, write_artifacts
+from runtime.deliver.artifacts import finish_artifacts
+from runtime.deliver.lines import LineWriter
 from runtime.deliver.sink import ArtifactSink, Publication, sink_for
 
-__all__ = ["ArtifactFiles", "ArtifactSink", "Publication", "sink_for", "write_artifacts"]
+__all__ = ["ArtifactSink", "LineWriter", "Publication", "finish_artifacts", "sink_for"]

@@ -42,12 +42,12 @@ class Changes:
 
 def check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a snapshot in which two records map to one document id (never merge them silently)."""
+    if one(con, "SELECT id FROM keys GROUP BY id HAVING count(*) > 1 LIMIT 1") is None:
+        return  # the common case costs one aggregate, no lists
     rows = con.execute(
         "SELECT id, list(DISTINCT raw_id ORDER BY raw_id)[1:3], count(*) FROM keys GROUP BY id"
         " HAVING count(*) > 1 ORDER BY id LIMIT 5"
     ).fetchall()
-    if not rows:
-        return
     total_row = one(con, "SELECT count(*) FROM (SELECT id FROM keys GROUP BY id HAVING count(*) > 1)")
     total = int(total_row[0]) if total_row else len(rows)
     shown = "; ".join(

@@ -4,8 +4,9 @@ Per chunk (a few batches, bounded in rows and bytes):
   1. register the Arrow table (zero copy) and compute raw id, document id, content hash and watermark in SQL
      into the temp table `ck`;
   2. append `ck` to `keys` (every extracted record: the snapshot);
-  3. join `ck` with `known` (the state) and build document JSON only for new, changed or restored records,
-     appended to `docs`. An unchanged re-sync therefore never builds JSON.
+  3. join `ck` with `known` (the state) and render document JSON only for new, changed or restored records:
+     the lines go straight to the run's upserts file, their (id, hash, status) to `docs`. An unchanged re-sync
+     therefore never builds JSON, and a first sync never holds documents in DuckDB.
 Tables persist in a scratch DuckDB file, so memory stays bounded however many rows arrive.
 """
 
@@ -20,11 +21,12 @@ import pyarrow as pa
 
 from compiler.plan import Plan
 from runtime.db import one
+from runtime.deliver.lines import LineWriter
 from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 
-CHUNK_ROWS = 200_000
-CHUNK_BYTES = 64 * 1024 * 1024
+CHUNK_ROWS = 100_000
+CHUNK_BYTES = 48 * 1024 * 1024
 _POS = "__gs_pos"
 
 
@@ -61,20 +63,24 @@ def _chunks(batches: Iterable[pa.RecordBatch]) -> Iterable[pa.Table]:
 
 
 class _Stager:
-    def __init__(self, con: duckdb.DuckDBPyConnection, plan: Plan, compare_hashes: bool) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: Plan,
+        compare_hashes: bool,
+        upserts: LineWriter | None,
+        keep_docs: bool,
+    ) -> None:
         self.con = con
         self.plan = plan
         self.compare = compare_hashes
+        self.upserts = upserts
+        self.keep_docs = keep_docs
         self.sql: DocumentSql | None = None
         self.rows = 0
 
-    def add(self, table: pa.Table) -> None:
-        if self.sql is None:
-            self.sql = compile_mapping(self.plan, table.schema)
-        sql, con = self.sql, self.con
-        table = render_jinja_columns(table, sql.jinja_templates, self.plan.mapping.id.field)
-        table = table.append_column(_POS, pa.array(range(table.num_rows), pa.int64()))
-        con.register("stage_chunk", table)
+    def _keys(self, sql: DocumentSql) -> None:
+        con = self.con
         wm_in, wm_out = (f", {sql.watermark} AS wm", ", wm") if sql.watermark else ("", "")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE ck AS SELECT raw_id, CASE WHEN raw_id IS NULL OR raw_id = ''"
@@ -90,14 +96,36 @@ class _Stager:
         if not _has_table(con, "keys"):
             con.execute(f"CREATE TEMP TABLE keys AS SELECT raw_id, id, hash{wm_out} FROM ck LIMIT 0")
         con.execute(f"INSERT INTO keys SELECT raw_id, id, hash{wm_out} FROM ck")
+
+    def _docs(self, sql: DocumentSql) -> None:
         changed = "s.id IS NULL OR s.deleted" + (" OR s.hash <> k.hash" if self.compare else " OR true")
-        con.execute(
-            "INSERT INTO docs SELECT k.id, k.hash, CASE WHEN s.id IS NULL THEN 'new'"
-            " WHEN s.deleted AND s.hash = k.hash THEN 'restored' ELSE 'changed' END,"
-            f" {sql.document} FROM ck k JOIN stage_chunk c ON c.{_POS} = k.pos"
-            f" LEFT JOIN known s ON s.id = k.id WHERE {changed}"
+        status = (
+            "CASE WHEN s.id IS NULL THEN 'new' WHEN s.deleted AND s.hash = k.hash THEN 'restored' ELSE 'changed' END"
         )
-        con.unregister("stage_chunk")
+        joined = f" FROM ck k JOIN stage_chunk c ON c.{_POS} = k.pos LEFT JOIN known s ON s.id = k.id WHERE {changed}"
+        if self.upserts is None:  # dry run: count, never render
+            self.con.execute(f"INSERT INTO docs SELECT k.id, k.hash, {status}, NULL{joined}")
+            return
+        lines = self.con.sql(
+            f"SELECT k.id, k.hash, {status} AS status, {sql.document} || chr(10) AS line{joined}"
+        ).to_arrow_table()
+        self.upserts.write(lines.column("line"))
+        self.con.register("stage_lines", lines)
+        self.con.execute(
+            f"INSERT INTO docs SELECT id, hash, status, {'line' if self.keep_docs else 'NULL'} FROM stage_lines"
+        )
+        self.con.unregister("stage_lines")
+
+    def add(self, table: pa.Table) -> None:
+        if self.sql is None:
+            self.sql = compile_mapping(self.plan, table.schema)
+        sql = self.sql
+        table = render_jinja_columns(table, sql.jinja_templates, self.plan.mapping.id.field)
+        table = table.append_column(_POS, pa.array(range(table.num_rows), pa.int64()))
+        self.con.register("stage_chunk", table)
+        self._keys(sql)
+        self._docs(sql)
+        self.con.unregister("stage_chunk")
         self.rows += table.num_rows
 
 
@@ -112,11 +140,17 @@ def stage_batches(
     batches: Iterable[pa.RecordBatch],
     *,
     compare_hashes: bool,
+    upserts: LineWriter | None,
+    keep_docs: bool,
     progress: Callable[[int], None] | None = None,
 ) -> StageResult:
-    """Stage every batch; afterwards `keys` and `docs` exist (empty when nothing was extracted)."""
+    """Stage every batch; afterwards `keys` and `docs` exist (empty when nothing was extracted).
+
+    Documents to upsert are rendered once and appended to `upserts` (None in a dry run: nothing is rendered);
+    `keep_docs` also keeps their JSON in `docs` for the state (soft_delete_only needs it later).
+    """
     con.execute("CREATE TEMP TABLE docs (id VARCHAR, hash UBIGINT, status VARCHAR, doc VARCHAR)")
-    stager = _Stager(con, plan, compare_hashes)
+    stager = _Stager(con, plan, compare_hashes, upserts, keep_docs)
     for table in _chunks(batches):
         stager.add(table)
         if progress is not None:

@@ -1,0 +1,92 @@
+"""Append NDJSON lines to a file straight from Arrow string buffers, hashing as it goes.
+
+DuckDB renders each line (JSON text + newline), so a column of lines is one contiguous buffer: writing a batch
+is a single `write`, with no per-row Python. A writer thread writes and hashes while DuckDB renders the next
+chunk (both release the GIL); the queue holds at most one pending chunk, which bounds memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from pathlib import Path
+
+import pyarrow as pa
+
+from runtime.errors import StateError
+
+_DONE = None
+
+
+def _line_bytes(column: pa.Array) -> memoryview | bytes:
+    """The concatenated values of a string column without nulls, as one buffer."""
+    if column.type not in (pa.string(), pa.large_string()):
+        column = column.cast(pa.large_string())
+    if len(column) == 0:
+        return b""
+    if column.null_count:
+        raise StateError("an NDJSON line is NULL (a mapping bug); nothing was written")
+    offsets = memoryview(column.buffers()[1]).cast("q" if column.type == pa.large_string() else "i")
+    start, end = offsets[column.offset], offsets[column.offset + len(column)]
+    data = column.buffers()[2]
+    return memoryview(data)[start:end] if data is not None else b""
+
+
+class LineWriter:
+    """An NDJSON file being written: `write` Arrow columns of lines, then `close` for its digest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines = 0
+        self._digest = hashlib.sha256()
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by the writer thread
+        self._queue: queue.Queue[pa.Array | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._sha256: str | None = None
+        self._thread = threading.Thread(target=self._drain, name=f"write {path.name}", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while (column := self._queue.get()) is not _DONE:
+                if self._error is None:
+                    data = _line_bytes(column)
+                    self._file.write(data)
+                    self._digest.update(data)
+        except BaseException as exc:  # reported to the caller on its next write/close
+            self._error = exc
+            while self._queue.get() is not _DONE:
+                pass
+        finally:
+            self._file.close()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error = self._error
+            if isinstance(error, OSError):  # disk full, ...: a run failure, not a source failure
+                raise StateError(f"cannot write {self.path}: {error}") from None
+            raise error
+
+    def write(self, column: pa.Array | pa.ChunkedArray) -> None:
+        self._raise()
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        for chunk in chunks:
+            self._queue.put(chunk)
+            self.lines += len(chunk)
+
+    def close(self) -> str:
+        """Finish the file (again is a no-op); returns the SHA-256 (hex) of its bytes."""
+        if self._sha256 is None:
+            self._queue.put(_DONE)
+            self._thread.join()
+            self._raise()
+            self._sha256 = self._digest.hexdigest()
+        return self._sha256
+
+    def abort(self) -> None:
+        """Stop the writer thread without reporting errors (the run is failing or done already)."""
+        if self._sha256 is None:
+            self._queue.put(_DONE)
+            self._thread.join()
+            self._sha256 = ""
