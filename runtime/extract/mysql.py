@@ -171,7 +171,12 @@ class MySqlExtractor:
             if finished:
                 cursor.close()
             else:
-                # Draining an abandoned unbuffered result would read the rest of the table: drop the connection.
+                # Draining an abandoned (or failed) unbuffered result would read the rest of the table: drop the
+                # connection instead, and detach the cursor so its own close() does not try to drain it.
+                result = getattr(cursor, "_result", None)
+                if result is not None:
+                    result.unbuffered_active = False  # else its __del__ drains a closed socket
+                cursor.connection = None
                 self.close()
 
     def _batch(self, rows: Sequence[Sequence[object]], names: list[str], types: list[pa.DataType]) -> pa.RecordBatch:
