@@ -94,6 +94,8 @@ def _connector(folder: Path) -> Path:
 def _compile(connector: Path, folder: Path) -> Path:
     out = folder / "plans"
     command = [sys.executable, "-m", "compiler", "build", str(connector), "--out", str(out)]
+    if connector.is_relative_to(folder):
+        command += ["--root", str(folder)]  # our own copy: its plan's input path is relative to the demo folder
     print("$ compiler build " + " ".join(command[4:]), file=sys.stderr)
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -88,7 +88,7 @@ class SqlTable:
         return f"SELECT id, title, body, department, users, groups_csv, updated_at{extra} FROM {self.name}"
 
     def plan(self, base_uri: str, **args: Any) -> Plan:
-        driver = "psycopg" if self.kind == "postgres" else "pymysql"
+        driver = "postgresql+psycopg" if self.kind == "postgres" else "mysql+pymysql"
         args.setdefault("snapshot", self.select())
         return make_plan(
             base_uri, provider=self.kind, driver=driver, acl_users="users", acl_groups="groups_csv", **args

@@ -1,0 +1,191 @@
+"""End-to-end sync benchmark: `runtime exec` of a PostgreSQL connector, against `psql \\copy` in the same run.
+
+    python bench/bench_sync.py [--rows 1000000] [--pg-url URL] [--table bench_sync_docs] [--copy-runs 3]
+
+Phases (each a fresh process running `runtime.run.execute`, so peak RSS is the phase's own):
+  first sync       empty state: extract, map, stage, write every document, commit state
+  unchanged        the same table again: extract, stage, diff, nothing to upsert
+  1% change        1% of rows edited in the server, then a re-sync that must upsert exactly those
+The table is the issue's shape (id, title, ~500-byte body, department, updated_at), generated in the server by
+`bench/datasets.py`. Targets (issue 5): unchanged <= 1.5 x \\copy, first sync <= 3 x \\copy, peak RSS < 600 MB
+at 1M rows. `--rows 2000` makes a quick CI run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.datasets import PG_URL, create_pg  # noqa: E402 - needs the repository root on sys.path
+
+CONNECTOR = """\
+apiVersion: sync.gemini.io/v1alpha1
+kind: Connector
+metadata:
+  name: bench-sync
+spec:
+  mode: sql_pull
+  schedule: "0 * * * *"
+  source:
+    type: postgres
+    secretRef: bench-sync-db
+    query: SELECT id, title, body, department, updated_at FROM {table}
+    watermarkField: updated_at
+  mapping:
+    idField: id
+    titleField: title
+    contentTemplate: "{{{{ body }}}}"
+    uriTemplate: "https://docs.example.com/{{{{ id }}}}"
+    metadataFields: [department]
+  output:
+    bucket: file://{artifacts}
+    prefix: bench-sync
+    format: ndjson
+  gemini:
+    projectId: bench-project
+    location: global
+    dataStoreId: bench-sync
+  reconciliation:
+    deletePolicy: auto_delete_missing
+"""
+
+
+def _psql_copy(url: str, table: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            "psql",
+            url,
+            "-q",
+            "-c",
+            f"\\copy (SELECT id, title, body, department, updated_at FROM {table}) TO '/dev/null'",
+        ],
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def _compile(folder: Path, table: str) -> Path:
+    connector = folder / "connectors" / "bench-sync.yaml"
+    connector.parent.mkdir(parents=True)
+    connector.write_text(CONNECTOR.format(table=table, artifacts=(folder / "artifacts").as_posix()))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compiler",
+            "build",
+            str(connector),
+            "--out",
+            str(folder / "plans"),
+            "--root",
+            str(folder),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    return folder / "plans" / "bench-sync.plan.json"
+
+
+def _phase(plan: Path, state: Path, url: str) -> dict[str, Any]:
+    """Run one sync in a child process; returns its report, wall seconds and peak RSS."""
+    env = dict(os.environ, SECRET_BENCH_SYNC_DB=url)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(plan), str(state)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"sync failed ({result.returncode}): {result.stderr.strip()}")
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def _child(plan_path: str, state_dir: str) -> None:
+    from runtime.planfile import load_plan
+    from runtime.run import ExecOptions, execute
+
+    plan = load_plan(Path(plan_path))
+    started = time.perf_counter()
+    report = execute(plan, ExecOptions(state_dir=Path(state_dir)))
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peakRssMb": peak, "report": report.to_json()}))
+
+
+def _edit_one_percent(url: str, table: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(
+            f"UPDATE {table} SET body = body || ' (edited)', updated_at = updated_at + interval '1 day'"
+            " WHERE id % 100 = 0"
+        )
+        return cursor.rowcount
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--table", default="bench_sync_docs")
+    parser.add_argument("--copy-runs", type=int, default=3, help="psql \\copy repetitions (median is used)")
+    parser.add_argument("--child", nargs=2, metavar=("PLAN", "STATE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+
+    print(f"generating {args.rows:,} rows in {args.table} ...", file=sys.stderr)
+    create_pg(args.pg_url, args.rows, args.table)
+    copies = [_psql_copy(args.pg_url, args.table) for _ in range(max(1, args.copy_runs))]
+    copy = statistics.median(copies)
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
+        folder = Path(scratch)
+        plan = _compile(folder, args.table)
+        state = folder / "state"
+        phases = [("first sync", _phase(plan, state, args.pg_url))]
+        phases.append(("unchanged re-sync", _phase(plan, state, args.pg_url)))
+        edited = _edit_one_percent(args.pg_url, args.table)
+        phases.append((f"1% change re-sync ({edited:,} rows edited)", _phase(plan, state, args.pg_url)))
+
+    print(f"\nruntime sync, PostgreSQL, {args.rows:,} rows (id, title, ~500-byte body, department, updated_at)")
+    print(
+        f"psql \\copy of the same query: median {copy:.2f} s of {len(copies)} ({', '.join(f'{c:.2f}' for c in copies)})"
+    )
+    print(f"{'phase':44} {'seconds':>8} {'x copy':>7} {'rows/s':>10} {'peak RSS':>9}  upserts/deletes")
+    for label, data in phases:
+        counts = data["report"]["counts"]
+        upserts = counts["new"] + counts["changed"] + counts["restored"]
+        rate = counts["extracted"] / data["seconds"] if data["seconds"] else 0.0
+        print(
+            f"{label:44} {data['seconds']:8.2f} {data['seconds'] / copy:7.2f} {rate:10,.0f}"
+            f" {data['peakRssMb']:7.0f}MB  {upserts:,}/{counts['deleted']:,}"
+        )
+    first, unchanged, changed = (data for _, data in phases)
+    print("\ntargets: unchanged <= 1.5 x copy, first sync <= 3 x copy, peak RSS < 600 MB (at 1M rows)")
+    print(f"  unchanged  {unchanged['seconds'] / copy:.2f} x copy")
+    print(f"  first sync {first['seconds'] / copy:.2f} x copy")
+    print(f"  peak RSS   {max(d['peakRssMb'] for _, d in phases):.0f} MB")
+    changed_upserts = changed["report"]["counts"]["changed"]
+    print(f"  1% change  upserted {changed_upserts:,} of {edited:,} edited rows")
+
+
+if __name__ == "__main__":
+    main()
