@@ -1,4 +1,4 @@
-"""SQL statements for the plan: rendered in the provider's dialect, the watermark kept as a bind parameter.
+"""The `:watermark` bind: rendering statements that keep it, and the first-run form that drops it.
 
 Statements use SQLAlchemy's named-bind style (`:watermark`) in every dialect, so the runtime runs them with
 `sqlalchemy.text()` and the driver binds the value; nothing is ever formatted into the text.
@@ -27,16 +27,6 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 WATERMARK = "watermark"
-
-DRIVERS: dict[str, str] = {
-    "postgres": "postgresql+psycopg",
-    "mysql": "mysql+pymysql",
-    "mssql": "mssql+pyodbc",
-    "oracle": "oracle+oracledb",
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-}
-"""Connector source type -> SQLAlchemy driver name (`dialect+driver`)."""
 
 _MARK = "gs_neutral"
 """Meta key on the always-true predicates this module inserts, so folding touches only those."""

@@ -63,8 +63,11 @@ CODES: tuple[Code, ...] = (
         "GS113",
         "watermark-field-missing",
         _E,
-        "The query filters on :watermark but no watermarkField is set.",
+        "An incremental pull (:watermark or watermarkParam) has no watermarkField.",
     ),
+    Code("GS114", "sql-watermark-shape", _E, "`:watermark` is used other than as a lower bound on a column."),
+    Code("GS115", "credential-header", _E, "A request header carries credentials; they belong in the secret."),
+    Code("GS116", "pagination-incomplete", _E, "Only one of the two cursor pagination fields is set."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

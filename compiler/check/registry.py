@@ -11,14 +11,17 @@ from typing import Protocol
 from compiler.check.connector import Connector
 from compiler.check.finding import Finding
 from compiler.check.rules import (
+    credential_header,
     cron_syntax,
     incremental_auto_delete,
     name_matches_file,
+    pagination_incomplete,
     sql_bind_parameter,
     sql_missing_column,
     sql_read_only_select,
     sql_select_star,
     sql_syntax,
+    sql_watermark_shape,
     template_syntax,
     template_unknown_field,
     watermark_field_missing,
@@ -43,6 +46,9 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     template_unknown_field,
     sql_bind_parameter,
     watermark_field_missing,
+    sql_watermark_shape,
+    credential_header,
+    pagination_incomplete,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})

@@ -6,19 +6,15 @@ the HTTP request sends the watermark in `watermarkParam`. Pushed records are inc
 
 from __future__ import annotations
 
+from compiler.analysis.extraction import infer_extraction
 from compiler.analysis.sql import analyze_sql
+from compiler.analysis.watermark import WatermarkShapeError, neutralise_watermark, render
 from compiler.lower.draft import Draft, LoweringError
 from compiler.lower.http import lower_http_source
-from compiler.lower.sql import DRIVERS, WatermarkShapeError, neutralise_watermark, render, uses_watermark
+from compiler.lower.sql import DRIVERS
 from compiler.plan import Extraction, PushSource, SqlSource
 
 DEFAULT_BATCH_SIZE = 50_000
-
-REASON_SQL_WATERMARK = "query binds :watermark"
-REASON_SQL_NO_WATERMARK = "no watermark filter: the query does not bind :watermark"
-REASON_HTTP_WATERMARK = "request sends the watermark in query parameter {param}"
-REASON_HTTP_NO_WATERMARK = "no watermark filter: no watermarkParam"
-REASON_PUSH = "records are pushed as changes"
 
 QUERY = "/spec/source/query"
 
@@ -34,7 +30,8 @@ def _lower_sql(draft: Draft) -> Draft:
     if analysis.error is not None or analysis.statement is None:
         raise LoweringError(QUERY, f"the query does not parse as {analysis.dialect} SQL: {analysis.error}")
     tree, dialect = analysis.statement, analysis.dialect
-    incremental = uses_watermark(tree)
+    inferred = infer_extraction(draft.spec)
+    incremental = inferred.kind == "incremental"
     try:
         snapshot = render(neutralise_watermark(tree, dialect) if incremental else tree, dialect)
     except WatermarkShapeError as exc:
@@ -53,8 +50,8 @@ def _lower_sql(draft: Draft) -> Draft:
             batch_size=int(source.get("batchSize", DEFAULT_BATCH_SIZE)),
         ),
         extraction=Extraction(
-            kind="incremental" if incremental else "snapshot",
-            reason=REASON_SQL_WATERMARK if incremental else REASON_SQL_NO_WATERMARK,
+            kind=inferred.kind,
+            reason=inferred.reason,
             watermark_field=None if watermark_field is None else str(watermark_field),
             watermark_initial=_watermark_initial(source.get("watermarkInitial")),
         ),
@@ -64,18 +61,12 @@ def _lower_sql(draft: Draft) -> Draft:
 def _lower_rest_pull(draft: Draft) -> Draft:
     http = lower_http_source(draft)
     field = draft.spec["source"].get("watermarkField")
-    param = http.watermark_param
-    if param is not None and field is None:
-        raise LoweringError(
-            "/spec/source/watermarkParam",
-            "watermarkParam sends a checkpoint, but no watermarkField says which record field the checkpoint "
-            "comes from; add watermarkField",
-        )
+    inferred = infer_extraction(draft.spec)
     return draft.replace(
         source=http,
         extraction=Extraction(
-            kind="snapshot" if param is None else "incremental",
-            reason=REASON_HTTP_NO_WATERMARK if param is None else REASON_HTTP_WATERMARK.format(param=param),
+            kind=inferred.kind,
+            reason=inferred.reason,
             watermark_field=None if field is None else str(field),
             watermark_initial=None,
         ),
@@ -85,7 +76,9 @@ def _lower_rest_pull(draft: Draft) -> Draft:
 def _lower_push(draft: Draft) -> Draft:
     return draft.replace(
         source=PushSource(kind="push", secret=draft.secret(str(draft.spec["source"]["secretRef"]))),
-        extraction=Extraction(kind="incremental", reason=REASON_PUSH, watermark_field=None, watermark_initial=None),
+        extraction=Extraction(
+            kind="incremental", reason=infer_extraction(draft.spec).reason, watermark_field=None, watermark_initial=None
+        ),
     )
 
 

@@ -1,6 +1,7 @@
-"""GS113 watermark-field-missing: a query that binds `:watermark` needs spec.source.watermarkField.
+"""GS113 watermark-field-missing: an incremental pull needs spec.source.watermarkField.
 
-The watermark column's maximum is what the next run binds; without it the checkpoint can never advance.
+A query that binds `:watermark`, or a REST pull that sends `watermarkParam`, reads only what changed since the
+checkpoint; the checkpoint is the maximum of watermarkField, so without it the checkpoint can never advance.
 
 **Bad**
 
@@ -30,13 +31,19 @@ CODE = "GS113"
 
 
 def check(connector: Connector) -> Iterator[Finding]:
+    if "watermarkField" in connector.source:
+        return
     sql = connector.sql
-    if sql is None or WATERMARK_PARAMETER not in sql.parameters or "watermarkField" in connector.source:
+    if sql is not None and WATERMARK_PARAMETER in sql.parameters:
+        why = "the query binds :watermark"
+    elif connector.mode == "rest_pull" and "watermarkParam" in connector.source:
+        why = f"requests send the checkpoint as {connector.source['watermarkParam']!r}"
+    else:
         return
     yield Finding(
         CODE,
-        "the query binds :watermark but spec.source.watermarkField is not set, so the checkpoint cannot advance",
+        f"{why} but spec.source.watermarkField is not set, so the checkpoint cannot advance",
         "/spec/source",
-        "set watermarkField to the column compared with :watermark",
+        "set watermarkField to the field that holds each record's change time or version",
         at_key=True,
     )

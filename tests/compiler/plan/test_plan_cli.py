@@ -91,14 +91,16 @@ def test_warnings_pass_unless_strict(workdir: Path, capsys: pytest.CaptureFixtur
     assert loads((workdir / "plans" / "hr-employees.plan.json").read_bytes()).source.kind == "sql"
 
 
-def test_lowering_error_is_located_and_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unlowerable_watermark_is_a_located_finding_and_writes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hr = workdir / "connectors" / "hr-employees.yaml"
     _edit(hr, "      FROM employees\n", "      FROM employees WHERE updated_at = :watermark\n")
     _edit(hr, "deletePolicy: auto_delete_missing", "deletePolicy: never_delete")
     assert main(["build", "connectors", "--out", "plans"]) == 1
-    err = capsys.readouterr().err
-    assert "connectors/hr-employees.yaml:12:12: error[lowering] cannot derive the first-run" in err
-    assert "(at /spec/source/query)" in err
+    out = capsys.readouterr().out
+    assert "connectors/hr-employees.yaml:12:12: error[GS114]" in out
+    assert "is not a lower bound on :watermark" in out
     assert not (workdir / "plans").exists()
 
 
@@ -136,7 +138,7 @@ def test_show_summarises(workdir: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert out.startswith("hr-employees  (sql_pull, schedule '0 */3 * * *')\n")
     assert "postgres via postgresql+psycopg" in out
-    assert "snapshot: no watermark filter" in out
+    assert "snapshot: the query has no :watermark filter" in out
     assert "auto_delete_missing: documents missing from a complete snapshot are deleted" in out
     assert "at most 20 % and 10000 documents per run, unless fewer than 100 are known" in out
     assert "on discoveryengine.googleapis.com" in out

@@ -7,11 +7,11 @@ from types import ModuleType
 
 import pytest
 
-import compiler.lower.secrets
-import compiler.lower.sql
+import compiler.analysis.secrets
+import compiler.analysis.watermark
 import compiler.plan.docid
 
-MODULES = (compiler.lower.sql, compiler.lower.secrets, compiler.plan.docid)
+MODULES = (compiler.analysis.watermark, compiler.analysis.secrets, compiler.plan.docid)
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from plan_fixtures import INPUT, connector, lowered
 
+from compiler.analysis.secrets import secret_env_name as env_name
 from compiler.lower import PASSES, Draft, LoweringError
 from compiler.lower.extraction import lower_extraction
 from compiler.lower.mapping import lower_mapping
 from compiler.lower.output import lower_output
 from compiler.lower.pipeline import finish, run_passes
 from compiler.lower.reconciliation import lower_reconciliation
-from compiler.lower.secrets import env_name, lower_secrets
+from compiler.lower.secrets import lower_secrets
 from compiler.lower.target import lower_target
 from compiler.plan import HttpSource, PushSource, Secret, SqlSource, dumps
 
@@ -113,7 +114,7 @@ def test_sql_snapshot_reason_and_batch_default() -> None:
     assert isinstance(plan.source, SqlSource)
     assert (plan.extraction.kind, plan.extraction.reason) == (
         "snapshot",
-        "no watermark filter: the query does not bind :watermark",
+        "the query has no :watermark filter, so each run reads every row",
     )
     assert plan.source.batch_size == 50_000
     assert plan.source.secret == Secret("db-url", "SECRET_DB_URL")
@@ -129,7 +130,10 @@ def test_sql_incremental_reason_watermark_and_batch_override() -> None:
     )
     plan = lowered(data)
     assert isinstance(plan.source, SqlSource)
-    assert (plan.extraction.kind, plan.extraction.reason) == ("incremental", "query binds :watermark")
+    assert (plan.extraction.kind, plan.extraction.reason) == (
+        "incremental",
+        "the query binds :watermark, so each run reads only changed rows",
+    )
     assert (plan.extraction.watermark_field, plan.extraction.watermark_initial) == ("ts", "2020-01-01T00:00:00Z")
     assert plan.source.batch_size == 1000
 
@@ -153,7 +157,10 @@ def test_rest_pull_defaults() -> None:
     assert source.retry.statuses == (429, 500, 502, 503, 504)
     assert source.retry.honour_retry_after
     assert source.retry.attempts >= 2
-    assert (plan.extraction.kind, plan.extraction.reason) == ("snapshot", "no watermark filter: no watermarkParam")
+    assert (plan.extraction.kind, plan.extraction.reason) == (
+        "snapshot",
+        "requests send no checkpoint, so each run reads every record",
+    )
 
 
 def test_rest_pull_everything_set() -> None:
@@ -194,7 +201,7 @@ def test_rest_pull_everything_set() -> None:
     assert (source.oauth.scopes, source.oauth.audience) == (("read",), "api")
     assert source.oauth.client_auth_method == "client_secret_basic"
     assert (plan.extraction.kind, plan.extraction.watermark_field) == ("incremental", "updated_at")
-    assert plan.extraction.reason == "request sends the watermark in query parameter since"
+    assert plan.extraction.reason == "each request sends the checkpoint as 'since'"
 
 
 @pytest.mark.parametrize("header", ["Authorization", "cookie", "X-API-Key", "Proxy-Authorization"])
@@ -223,7 +230,10 @@ def test_half_configured_cursor_pagination_is_refused(given: dict[str, Any], mis
 def test_push_source_and_extraction() -> None:
     plan = lowered(connector("rest_push"))
     assert plan.source == PushSource(kind="push", secret=Secret("push-token", "SECRET_PUSH_TOKEN"))
-    assert (plan.extraction.kind, plan.extraction.reason) == ("incremental", "records are pushed as changes")
+    assert (plan.extraction.kind, plan.extraction.reason) == (
+        "incremental",
+        "pushed records arrive one change at a time; absence proves nothing",
+    )
 
 
 # --- mapping -----------------------------------------------------------------------------------------------
@@ -364,11 +374,3 @@ def test_non_finite_numbers_are_a_lowering_error_not_a_traceback() -> None:
     data["spec"]["reconciliation"]["deleteGuard"] = {"maxDeletePercent": float("nan")}
     with pytest.raises(LoweringError, match="cannot hold the number nan"):
         lowered(data)
-
-
-def test_watermark_param_without_watermark_field_is_refused() -> None:
-    data = connector("rest_pull")
-    data["spec"]["source"]["watermarkParam"] = "since"
-    with pytest.raises(LoweringError, match="add watermarkField") as caught:
-        lowered(data)
-    assert caught.value.pointer == "/spec/source/watermarkParam"
