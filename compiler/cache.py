@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from compiler.check.result import CheckedFile
 from compiler.check.facts import ConnectorFacts, SecretFact
+from compiler.check.result import CheckedFile
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.positions import Span
 from compiler.version import __version__

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+"""Request headers that carry credentials: never in a connector or a plan; the secret supplies them."""
+
 
 def secret_env_name(secret_ref: str) -> str:
     return "SECRET_" + secret_ref.upper().replace("-", "_").replace(".", "_")

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.analysis.secrets import CREDENTIAL_HEADERS
 from compiler.lower.draft import Draft, LoweringError
 from compiler.plan import HttpSource, OAuth, Pagination, Retry
 
@@ -26,9 +27,6 @@ RETRY = Retry(
     statuses=(429, 500, 502, 503, 504),
     honour_retry_after=True,
 )
-
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-"""Headers that carry credentials: a plan must not hold them, so they belong in secretRef."""
 
 
 def canonical_json(value: Any) -> str:

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from compiler.analysis.secrets import CREDENTIAL_HEADERS
 from compiler.check.connector import Connector
 from compiler.check.finding import Finding
 from compiler.load.positions import join
 
 CODE = "GS115"
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 def check(connector: Connector) -> Iterator[Finding]:
