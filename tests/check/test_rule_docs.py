@@ -38,27 +38,35 @@ def _examples(rule: Any) -> dict[str, tuple[str, str | None]]:
     return {m.group(1): (m.group("body"), m.group("path")) for m in SECTION.finditer(doc)}
 
 
-def _levels() -> list[tuple[str, ...]]:
-    """(path of the level, its known keys), most specific last: a key goes to the first level that knows it."""
+SOURCE_DEFINITION = {"sql_pull": "sqlPullSource", "rest_pull": "restPullSource"}
+
+
+def _levels(mode: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(path of the level, its known keys), for a connector of `mode`: a key goes to the first level that knows it."""
     schema = connector_schema()
     defs = schema["$defs"]
     return [
         ((), tuple(schema["properties"])),
         (("spec",), tuple(schema["properties"]["spec"]["properties"])),
-        (("spec", "source"), tuple(defs["sqlPullSource"]["properties"])),
+        (("spec", "source"), tuple(defs[SOURCE_DEFINITION[mode]]["properties"])),
         (("spec", "mapping"), tuple(defs["mapping"]["properties"])),
     ]
 
 
-def _base(index: int) -> dict[str, Any]:
+def _base(index: int, mode: str) -> dict[str, Any]:
+    source = (
+        {"type": "postgres", "secretRef": "example-secret", "query": "SELECT id FROM docs"}
+        if mode == "sql_pull"
+        else {"type": "http", "secretRef": "example-secret", "url": "https://example.com/api"}
+    )
     return {
         "apiVersion": "sync.gemini.io/v1alpha1",
         "kind": "Connector",
         "metadata": {"name": f"example-{index}"},
         "spec": {
-            "mode": "sql_pull",
+            "mode": mode,
             "schedule": "0 * * * *",
-            "source": {"type": "postgres", "secretRef": "example-secret", "query": "SELECT id FROM docs"},
+            "source": source,
             "mapping": {"idField": "id"},
             "output": {"bucket": "file://out"},
             "gemini": {"projectId": "example-project", "location": "global", "dataStoreId": "example"},
@@ -75,11 +83,18 @@ def _merge(target: dict[str, Any], fragment: dict[str, Any]) -> None:
             target[key] = value
 
 
+def _place(key: str, mode: str) -> tuple[str, ...] | None:
+    return next((path for path, keys in _levels(mode) if key in keys), None)
+
+
 def wrap(fragment: dict[str, Any], index: int) -> dict[str, Any]:
-    """A full connector with `fragment`'s keys placed where the schema defines them."""
-    connector = _base(index)
+    """A full connector with `fragment`'s keys placed where the schema defines them: sql_pull, unless a key (or a
+    key under `source`) exists only in rest_pull."""
+    keys = [*fragment, *(fragment.get("source") or {})]
+    mode = "sql_pull" if all(_place(k, "sql_pull") or not _place(k, "rest_pull") for k in keys) else "rest_pull"
+    connector = _base(index, mode)
     for key, value in fragment.items():
-        path = next((p for p, keys in _levels() if key in keys), None)
+        path = _place(key, mode)
         assert path is not None, f"example key {key!r} is not a field at any level of the connector schema"
         level = connector
         for part in path:
@@ -143,5 +158,9 @@ def test_wrap_places_keys_by_schema_level() -> None:
     assert wrapped["spec"]["mapping"] == {"idField": "id", "contentTemplate": "x"}
     assert wrapped["spec"]["schedule"] == "1 * * * *"
     assert wrapped["metadata"] == {"name": "n"}
+    rest = wrap({"headers": {"Accept": "text/plain"}, "source": {"paginationCursorField": "c"}}, 1)
+    assert rest["spec"]["mode"] == "rest_pull"
+    assert rest["spec"]["source"]["headers"] == {"Accept": "text/plain"}
+    assert rest["spec"]["source"]["paginationCursorField"] == "c"
     with pytest.raises(AssertionError, match="not a field"):
         wrap({"qeury": "SELECT 1"}, 0)
