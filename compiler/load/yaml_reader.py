@@ -18,6 +18,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from compiler.load.positions import Positions, Span, join
 
+_LINE_BREAKS = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+
 MAX_NODES = 20_000
 """Values built per document, aliases expanded; a connector has about a hundred."""
 MAX_DEPTH = 64
@@ -226,8 +228,8 @@ def _reader_problem(exc: yaml.YAMLError, text: str) -> Problem:
     if not isinstance(exc, yaml.reader.ReaderError):
         return Problem("GS001", f"YAML error: {exc}", Span(1, 1, 1, 2))
     before = text.encode("utf-8")[: max(exc.position, 0)].decode("utf-8", errors="ignore")
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1) + 1
+    preceding = _LINE_BREAKS.split(before)  # the lines before the character, as libyaml counts them
+    line, column = len(preceding), len(preceding[-1]) + 1
     character = exc.character if isinstance(exc.character, int) else ord(exc.character)
     return Problem(
         "GS001",
