@@ -16,20 +16,20 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
 from compiler.plan import Plan, Secret, SqlSource
 from runtime.db import one
-from runtime.deliver import LineWriter, finish_artifacts, sink_for
+from runtime.deliver import ArtifactSink, LineWriter, finish_artifacts, sink_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
 from runtime.map.documents import HASH_ALGORITHM
 from runtime.reconcile import Changes, check_delete_guard, check_duplicates, diff
 from runtime.redact import redact
 from runtime.report import RunReport
-from runtime.stage import open_workspace, stage_batches
+from runtime.stage import StageResult, open_workspace, stage_batches
 from runtime.state import StateStore, Watermark
 from runtime.state.store import Commit
 from runtime.state.watermark import checked_type
@@ -158,7 +158,9 @@ class _Run:
             shutil.rmtree(workdir, ignore_errors=True)
             store.release()
 
-    def _extract(self, con: duckdb.DuckDBPyConnection, source: SqlSource, url: str, store: StateStore) -> Any:
+    def _extract(
+        self, con: duckdb.DuckDBPyConnection, source: SqlSource, url: str, store: StateStore
+    ) -> tuple[Watermark | None, StageResult, bool]:
         before = store.watermark(con)
         statement, binds, complete = _statement(self.plan, source, before)
         algorithm = store.hash_algorithm(con)
@@ -192,7 +194,7 @@ class _Run:
         store: StateStore,
         source: SqlSource,
         url: str,
-        sink: Any,
+        sink: ArtifactSink,
         workdir: Path,
     ) -> RunReport:
         plan, report = self.plan, self.report
@@ -227,7 +229,7 @@ class _Run:
         self,
         con: duckdb.DuckDBPyConnection,
         store: StateStore,
-        sink: Any,
+        sink: ArtifactSink,
         workdir: Path,
         after: Watermark | None,
     ) -> RunReport:

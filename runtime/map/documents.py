@@ -33,7 +33,7 @@ HASH_ALGORITHM = "duckdb-hash:" + duckdb.__version__.rsplit(".", 1)[0]
 class DocumentSql:
     """SQL over a chunk `c`: `raw_id`, `hash`, `watermark` (or None) and `document` (JSON text).
 
-    `id` reads the column `raw_id` (computed first); `document` reads the document id as `k.id`.
+    `id` reads the column `__gs_raw` (the raw id, computed first); `document` reads the document id `c.__gs_id`.
     """
 
     raw_id: str
@@ -126,7 +126,7 @@ def compile_mapping(plan: Plan, schema: pa.Schema) -> DocumentSql:
         struct_args.append(f"{literal(plan.reconciliation.soft_delete_flag_field)}: false")
 
     # Documents are DuckDB structs rendered by to_json: twice as fast as nested json_object calls.
-    top = ["'id': k.id", f"'structData': {{{', '.join(struct_args)}}}"]
+    top = ["'id': c.__gs_id", f"'structData': {{{', '.join(struct_args)}}}"]
     if mapping.content:
         content = template_sql(mapping.content, "content", columns)
         top.append(f"'content': {{'mimeType': {literal(mapping.mime_type)}, 'rawBytes': to_base64(encode({content}))}}")
@@ -147,7 +147,7 @@ def compile_mapping(plan: Plan, schema: pa.Schema) -> DocumentSql:
     watermark_sql = col(_need(watermark, columns, "watermark field")) if watermark else None
     return DocumentSql(
         raw_id=raw,
-        id=document_id_sql("raw_id", mapping.id),
+        id=document_id_sql("__gs_raw", mapping.id),
         hash=hash_sql,
         watermark=watermark_sql,
         document=f"CAST({document} AS VARCHAR)",

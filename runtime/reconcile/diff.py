@@ -42,8 +42,8 @@ class Changes:
 
 def check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a snapshot in which two records map to one document id (never merge them silently)."""
-    if one(con, "SELECT id FROM keys GROUP BY id HAVING count(*) > 1 LIMIT 1") is None:
-        return  # the common case costs one aggregate, no lists
+    if one(con, "SELECT idh FROM keys GROUP BY idh HAVING count(*) > 1 LIMIT 1") is None:
+        return  # the common case: one aggregate over 64-bit id hashes (equal ids have equal hashes)
     rows = con.execute(
         "SELECT id, list(DISTINCT raw_id ORDER BY raw_id)[1:3], count(*) FROM keys GROUP BY id"
         " HAVING count(*) > 1 ORDER BY id LIMIT 5"
@@ -67,13 +67,16 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool, state_has_docs: bool) -> Changes:
     """Count the changes and fill the temp table `missing(id, deleted_at)` per the delete policy."""
+    # Staging left upserts `pending` (not matched by id + content hash): one semi-join splits new from changed.
+    con.execute("UPDATE docs SET status = 'changed' WHERE status = 'pending' AND id IN (SELECT id FROM known)")
+    con.execute("UPDATE docs SET status = 'new' WHERE status = 'pending'")
     status = dict(con.execute("SELECT status, count(*) FROM docs GROUP BY status").fetchall())
     extracted = _count(con, "SELECT count(*) FROM keys")
     known = _count(con, "SELECT count(*) FROM known WHERE NOT coalesce(deleted, false)")
     policy = plan.reconciliation.delete_policy
     con.execute(
         "CREATE TEMP TABLE missing_all AS SELECT k.id, now() AS deleted_at FROM known k"
-        " ANTI JOIN keys s ON s.id = k.id WHERE NOT coalesce(k.deleted, false) AND ?",
+        " ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id WHERE NOT coalesce(k.deleted, false) AND ?",
         [complete_snapshot],
     )
     if policy == "soft_delete_only" and state_has_docs:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from compiler.plan import Plan
 from runtime.db import one
@@ -27,7 +28,6 @@ from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 
 CHUNK_ROWS = 100_000
 CHUNK_BYTES = 48 * 1024 * 1024
-_POS = "__gs_pos"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,40 +79,48 @@ class _Stager:
         self.sql: DocumentSql | None = None
         self.rows = 0
 
-    def _keys(self, sql: DocumentSql) -> None:
-        con = self.con
-        wm_in, wm_out = (f", {sql.watermark} AS wm", ", wm") if sql.watermark else ("", "")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE ck AS SELECT raw_id, CASE WHEN raw_id IS NULL OR raw_id = ''"
-            f" THEN NULL ELSE {sql.id} END AS id, hash, pos{wm_out}"
-            f" FROM (SELECT {sql.raw_id} AS raw_id, {sql.hash} AS hash, c.{_POS} AS pos{wm_in} FROM stage_chunk c)"
-        )
-        bad = one(con, "SELECT pos FROM ck WHERE id IS NULL ORDER BY pos LIMIT 1")
-        if bad is not None:
+    def _check_ids(self, table: pa.Table) -> None:
+        """A NULL or empty id names the record (by its position in the extraction)."""
+        column = table.column(self.plan.mapping.id.field)
+        bad = pc.is_null(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            bad = pc.or_kleene(bad, pc.equal(column, ""))
+        first = pc.index(bad, True).as_py()
+        if first >= 0:
             raise MappingError(
-                f"record #{self.rows + int(bad[0]) + 1} of the extraction has an empty or NULL id"
+                f"record #{self.rows + first + 1} of the extraction has an empty or NULL id"
                 f" (id field {self.plan.mapping.id.field!r}); every record needs an id"
             )
-        if not _has_table(con, "keys"):
-            con.execute(f"CREATE TEMP TABLE keys AS SELECT raw_id, id, hash{wm_out} FROM ck LIMIT 0")
-        con.execute(f"INSERT INTO keys SELECT raw_id, id, hash{wm_out} FROM ck")
+
+    def _keyed(self, sql: DocumentSql) -> str:
+        """The chunk with its raw id, document id, id hash and content hash as `__gs_*` columns."""
+        raw = f"(SELECT {sql.raw_id} AS __gs_raw, * FROM stage_chunk c)"
+        ids = f"(SELECT {sql.id} AS __gs_id, {sql.hash} AS __gs_hash, * FROM {raw} c)"
+        return f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
+
+    def _keys(self, sql: DocumentSql) -> None:
+        wm = f", {sql.watermark} AS wm" if sql.watermark else ""
+        select = f"SELECT __gs_raw AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash{wm} FROM {self._keyed(sql)} c"
+        if not _has_table(self.con, "keys"):
+            self.con.execute(f"CREATE TEMP TABLE keys AS {select} LIMIT 0")
+        self.con.execute(f"INSERT INTO keys {select}")
 
     def _docs(self, sql: DocumentSql) -> None:
-        changed = "s.id IS NULL OR s.deleted" + (" OR s.hash <> k.hash" if self.compare else " OR true")
-        status = (
-            "CASE WHEN s.id IS NULL THEN 'new' WHEN s.deleted AND s.hash = k.hash THEN 'restored' ELSE 'changed' END"
-        )
-        joined = f" FROM ck k JOIN stage_chunk c ON c.{_POS} = k.pos LEFT JOIN known s ON s.id = k.id WHERE {changed}"
+        # Unchanged = a known live document with the same id and content hash. The join is on two 64-bit hashes
+        # (id and content), twice as fast as joining on the id text; the content hash covers the id anyway.
+        # Whether a document is new or changed is settled once, after staging (`runtime.reconcile.diff`).
+        match = "s.hash = c.__gs_hash AND s.idh = c.__gs_idh" if self.compare else "false"
+        joined = f" FROM {self._keyed(sql)} c LEFT JOIN known s ON {match} WHERE s.hash IS NULL OR s.deleted"
+        status = "CASE WHEN s.deleted THEN 'restored' ELSE 'pending' END"
+        keys = f"c.__gs_id AS id, c.__gs_idh AS idh, c.__gs_hash AS hash, {status} AS status"
         if self.upserts is None:  # dry run: count, never render
-            self.con.execute(f"INSERT INTO docs SELECT k.id, k.hash, {status}, NULL{joined}")
+            self.con.execute(f"INSERT INTO docs SELECT {keys}, NULL{joined}")
             return
-        lines = self.con.sql(
-            f"SELECT k.id, k.hash, {status} AS status, {sql.document} || chr(10) AS line{joined}"
-        ).to_arrow_table()
+        lines = self.con.sql(f"SELECT {keys}, {sql.document} || chr(10) AS line{joined}").to_arrow_table()
         self.upserts.write(lines.column("line"))
         self.con.register("stage_lines", lines)
         self.con.execute(
-            f"INSERT INTO docs SELECT id, hash, status, {'line' if self.keep_docs else 'NULL'} FROM stage_lines"
+            f"INSERT INTO docs SELECT id, idh, hash, status, {'line' if self.keep_docs else 'NULL'} FROM stage_lines"
         )
         self.con.unregister("stage_lines")
 
@@ -120,8 +128,8 @@ class _Stager:
         if self.sql is None:
             self.sql = compile_mapping(self.plan, table.schema)
         sql = self.sql
+        self._check_ids(table)
         table = render_jinja_columns(table, sql.jinja_templates, self.plan.mapping.id.field)
-        table = table.append_column(_POS, pa.array(range(table.num_rows), pa.int64()))
         self.con.register("stage_chunk", table)
         self._keys(sql)
         self._docs(sql)
@@ -149,14 +157,14 @@ def stage_batches(
     Documents to upsert are rendered once and appended to `upserts` (None in a dry run: nothing is rendered);
     `keep_docs` also keeps their JSON in `docs` for the state (soft_delete_only needs it later).
     """
-    con.execute("CREATE TEMP TABLE docs (id VARCHAR, hash UBIGINT, status VARCHAR, doc VARCHAR)")
+    con.execute("CREATE TEMP TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, doc VARCHAR)")
     stager = _Stager(con, plan, compare_hashes, upserts, keep_docs)
     for table in _chunks(batches):
         stager.add(table)
         if progress is not None:
             progress(stager.rows)
     if not _has_table(con, "keys"):
-        con.execute("CREATE TEMP TABLE keys (raw_id VARCHAR, id VARCHAR, hash UBIGINT)")
+        con.execute("CREATE TEMP TABLE keys (raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT)")
     wm_type = None
     if stager.sql is not None and stager.sql.watermark:
         row = one(con, "SELECT typeof(wm) FROM keys LIMIT 1")

@@ -2,13 +2,16 @@
 
 Tables
     meta(key, value)             schema_version, connector, hash_algorithm
-    documents(id, hash, last_seen_run, deleted, deleted_at, doc)
+    documents(id, hash, last_upserted_run, missing_since_run, deleted, deleted_at, doc)
                                  `doc` (the last upserted JSON) is kept only under soft_delete_only, which must
                                  re-upsert a vanished document with its mark
     watermark(field, type, value)
     runs(run_id, started_at, finished_at, plan_hash, report)
 
-A run reads the state through the temp view `known(id, hash, deleted)`. The state changes only in `commit`, in one
+"Last seen": a document was seen by every successful run since it was written, except when
+`missing_since_run` names the first complete snapshot that lacked it (kept under never_delete).
+
+A run reads the state through the in-memory temp table `known(id, idh, hash, deleted)` (idh = hash(id)). The state changes only in `commit`, in one
 transaction, after the run's artifacts are in place. A missing state file is created only by that commit.
 """
 
@@ -32,7 +35,8 @@ SCHEMA_VERSION = "1"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS st.meta (key VARCHAR, value VARCHAR);
 CREATE TABLE IF NOT EXISTS st.documents (
-    id VARCHAR, hash UBIGINT, last_seen_run VARCHAR, deleted BOOLEAN, deleted_at TIMESTAMPTZ, doc VARCHAR);
+    id VARCHAR, hash UBIGINT, last_upserted_run VARCHAR, missing_since_run VARCHAR, deleted BOOLEAN,
+    deleted_at TIMESTAMPTZ, doc VARCHAR);
 CREATE TABLE IF NOT EXISTS st.watermark (field VARCHAR, type VARCHAR, value VARCHAR);
 CREATE TABLE IF NOT EXISTS st.runs (
     run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, plan_hash VARCHAR, report VARCHAR);
@@ -91,9 +95,10 @@ class StateStore:
                 raise StateError(f"cannot open state file {self.path}: {exc}") from None
             self._attached = True
             self._check_meta(con)
-            con.execute("CREATE TEMP VIEW known AS SELECT id, hash, deleted FROM st.documents")
+            # An in-memory copy: every staged chunk probes it, and a scan of the file each time costs 10x.
+            con.execute("CREATE TEMP TABLE known AS SELECT id, hash(id) AS idh, hash, deleted FROM st.documents")
         else:
-            con.execute("CREATE TEMP TABLE known (id VARCHAR, hash UBIGINT, deleted BOOLEAN)")
+            con.execute("CREATE TEMP TABLE known (id VARCHAR, idh UBIGINT, hash UBIGINT, deleted BOOLEAN)")
 
     def _check_meta(self, con: duckdb.DuckDBPyConnection) -> None:
         try:
@@ -164,11 +169,19 @@ class StateStore:
     def _write_documents(con: duckdb.DuckDBPyConnection, change: Commit) -> None:
         doc = "d.doc" if change.keep_docs else "NULL"
         con.execute("DELETE FROM st.documents WHERE id IN (SELECT id FROM docs)")
-        con.execute(f"INSERT INTO st.documents SELECT d.id, d.hash, ?, false, NULL, {doc} FROM docs d", [change.run_id])
         con.execute(
-            "UPDATE st.documents SET last_seen_run = ? WHERE id IN (SELECT id FROM keys)"
-            " AND last_seen_run IS DISTINCT FROM ?",
-            [change.run_id, change.run_id],
+            f"INSERT INTO st.documents SELECT d.id, d.hash, ?, NULL, false, NULL, {doc} FROM docs d", [change.run_id]
+        )
+        # No per-row "seen" stamp (it would rewrite every row of a 1M-document state each run): a document is
+        # seen by every run unless it has `missing_since_run`, set when a complete snapshot lacks it.
+        con.execute(
+            "UPDATE st.documents SET missing_since_run = NULL WHERE missing_since_run IS NOT NULL"
+            " AND id IN (SELECT id FROM keys)"
+        )
+        con.execute(
+            "UPDATE st.documents SET missing_since_run = ? WHERE missing_since_run IS NULL"
+            " AND id IN (SELECT id FROM missing_all)",
+            [change.run_id],
         )
         if change.hard_delete:
             con.execute("DELETE FROM st.documents WHERE id IN (SELECT id FROM missing)")
