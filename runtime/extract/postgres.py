@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,7 @@ class PostgresExtractor:
         self.target = target
         self.batch_size = max(1, batch_size)
         self.conn = connect(target)
+        self._active: Generator[pa.RecordBatch, None, None] | None = None
         # With client_encoding UTF8 the server validates text; only SQL_ASCII databases pass raw bytes through.
         self.check_utf8 = self.conn.info.parameter_status("server_encoding") == "SQL_ASCII"
 
@@ -111,6 +112,9 @@ class PostgresExtractor:
         self.close()
 
     def close(self) -> None:
+        if self._active is not None:
+            self._active.close()  # stops the reader thread and cancels the COPY if still streaming
+            self._active = None
         self.conn.close()
 
     def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
@@ -121,7 +125,8 @@ class PostgresExtractor:
         values = bound.params if bound.params else None
         columns = self._describe(bound.sql, values)
         copy_sql = f"COPY ({self._select(bound.sql, columns)}) TO STDOUT (FORMAT csv)"
-        return self._stream(copy_sql, values, columns)
+        self._active = self._stream(copy_sql, values, columns)
+        return self._active
 
     # --- describe ------------------------------------------------------------------------------------------
 
@@ -176,10 +181,12 @@ class PostgresExtractor:
 
     # --- stream --------------------------------------------------------------------------------------------
 
-    def _stream(self, copy_sql: str, values: Any, columns: list[_Column]) -> Iterator[pa.RecordBatch]:
+    def _stream(self, copy_sql: str, values: Any, columns: list[_Column]) -> Generator[pa.RecordBatch, None, None]:
         chunks: queue.Queue[object] = queue.Queue(maxsize=2)
         stop = threading.Event()
-        pump = threading.Thread(target=self._pump, args=(copy_sql, values, chunks, stop), daemon=True)
+        pump = threading.Thread(
+            target=self._pump, args=(copy_sql, values, chunks, stop), name="pg-copy-reader", daemon=True
+        )
         pump.start()
         parsed = 0
         finished = False

@@ -202,3 +202,12 @@ def test_canary_password_never_in_errors(my: str) -> None:
     assert CANARY not in message
     assert "Access denied" in message
     assert ":***@" in message
+
+
+def test_close_while_streaming(my: str) -> None:
+    extractor = open_extractor(make_source("mysql", batch_size=1000), my)
+    stream = extractor.batches("SELECT a.id FROM ex_big a CROSS JOIN seq_1_to_20 b", {})
+    assert next(stream).num_rows == 1000
+    extractor.close()
+    with pytest.raises(StopIteration):
+        next(stream)

@@ -217,3 +217,13 @@ def test_canary_password_never_in_errors(pg: str) -> None:
         list(extractor.batches(f"SELECT '{CANARY}'::int", {}))
     extractor.close()
     assert CANARY not in str(failed.value)
+
+
+def test_close_while_streaming_stops_the_reader(pg: str) -> None:
+    extractor = open_extractor(make_source("postgres", batch_size=1000), pg)
+    stream = extractor.batches("SELECT a.id FROM ex_big a CROSS JOIN generate_series(1, 100) b", {})
+    assert next(stream).num_rows == 1000
+    started = time.perf_counter()
+    extractor.close()
+    assert time.perf_counter() - started < 5
+    assert not [t for t in threading.enumerate() if t.name == "pg-copy-reader"]
