@@ -412,15 +412,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fail when the docs no longer match the repository.")
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
     args = parser.parse_args(argv)
-    checker = Checker(args.root.resolve())
     try:
+        checker = Checker(args.root.resolve())
         checker.check_schema_coverage()
         checker.check_nav()
         checker.check_links_and_paths()
         checker.check_commands()
         checker.check_examples()
-    except ImportError as error:
-        print(f"error: cannot run the docs checks: {error}", file=sys.stderr)
+    except Exception as error:  # the checker itself failed (unreadable page, schema of another shape): exit 2
+        print(f"error: cannot run the docs checks: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     for line in checker.problems:
         print(line)

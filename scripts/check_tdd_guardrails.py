@@ -193,12 +193,16 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as error:
         print(f"error: cannot read the diagnostic code registry: {error}", file=sys.stderr)
         return 2
-    files = test_files(root)
-    problems = [
-        *check_codes(root, [c.code for c in CODES]),
-        *check_connectors(root, files),
-        *check_commands(root, files),
-    ]
+    try:
+        files = test_files(root)
+        problems = [
+            *check_codes(root, [c.code for c in CODES]),
+            *check_connectors(root, files),
+            *check_commands(root, files),
+        ]
+    except Exception as error:  # the checker itself failed (an unreadable file): exit 2, one line
+        print(f"error: cannot run the TDD guardrails: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
     for line in problems:
         print(line)
     if problems:

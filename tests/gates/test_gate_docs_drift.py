@@ -167,3 +167,11 @@ def test_touching_unrelated_files_does_not_satisfy_it(repo: Path, added: Added) 
     (repo / "README.md").write_text((repo / "README.md").read_text() + "\n", encoding="utf-8")
     (repo / "tests/gates/test_unrelated_touch.py").write_text("# secrets.md\n", encoding="utf-8")
     assert added(repo) == ["docs/secrets.md: not in the mkdocs.yml nav"]
+
+
+def test_a_checker_failure_is_one_line_and_exit_2(repo: Path) -> None:
+    (repo / "compiler/schema/connector.schema.json").write_text("{ not json", encoding="utf-8")
+    result = run_script(repo, GATE)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: cannot run the docs checks: JSONDecodeError")
