@@ -120,6 +120,9 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
         name = placeholder.name
         if name and name not in parameters:
             parameters.append(name)
+    for parameter in statement.find_all(exp.Parameter):  # PostgreSQL's positional $1 (never bound by a sync)
+        if isinstance(parameter.this, exp.Literal) and parameter.name.isdigit() and parameter.name not in parameters:
+            parameters.append(parameter.name)
     return SqlAnalysis(
         dialect=dialect,
         error=None,

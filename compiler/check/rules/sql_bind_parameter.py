@@ -32,9 +32,12 @@ def check(connector: Connector) -> Iterator[Finding]:
         return
     for parameter in sql.parameters:
         if parameter != WATERMARK_PARAMETER:
+            written = (
+                f":{parameter}" if parameter.isidentifier() else f"${parameter}" if parameter.isdigit() else parameter
+            )
             yield Finding(
                 CODE,
-                f"the query binds :{parameter}; only :{WATERMARK_PARAMETER} is bound at run time",
+                f"the query binds {written}; only :{WATERMARK_PARAMETER} is bound at run time",
                 "/spec/source/query",
                 did_you_mean(parameter, [WATERMARK_PARAMETER]) or "write the value into the query",
             )
