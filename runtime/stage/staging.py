@@ -27,7 +27,8 @@ from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 
 CHUNK_ROWS = 100_000
-CHUNK_BYTES = 48 * 1024 * 1024
+CHUNK_BYTES = 32 * 1024 * 1024
+LINE_BATCH = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class StageResult:
     watermark_type: str | None
 
 
-def open_workspace(path: Path, memory_limit: str = "400MB") -> duckdb.DuckDBPyConnection:
+def open_workspace(path: Path, memory_limit: str = "128MB") -> duckdb.DuckDBPyConnection:
     """The run's scratch DuckDB (a file, deleted with its folder after the run)."""
     con = duckdb.connect(str(path))
     con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -78,6 +79,7 @@ class _Stager:
         self.keep_docs = keep_docs
         self.sql: DocumentSql | None = None
         self.rows = 0
+        self.has_keys = False
 
     def _check_ids(self, table: pa.Table) -> None:
         """A NULL or empty id names the record (by its position in the extraction)."""
@@ -101,8 +103,9 @@ class _Stager:
     def _keys(self, sql: DocumentSql) -> None:
         wm = f", {sql.watermark} AS wm" if sql.watermark else ""
         select = f"SELECT __gs_raw AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash{wm} FROM {self._keyed(sql)} c"
-        if not _has_table(self.con, "keys"):
+        if not self.has_keys:
             self.con.execute(f"CREATE TEMP TABLE keys AS {select} LIMIT 0")
+            self.has_keys = True
         self.con.execute(f"INSERT INTO keys {select}")
 
     def _docs(self, sql: DocumentSql) -> None:
@@ -116,9 +119,15 @@ class _Stager:
         if self.upserts is None:  # dry run: count, never render
             self.con.execute(f"INSERT INTO docs SELECT {keys}, NULL{joined}")
             return
-        lines = self.con.sql(f"SELECT {keys}, {sql.document} || chr(10) AS line{joined}").to_arrow_table()
-        self.upserts.write(lines.column("line"))
-        self.con.register("stage_lines", lines)
+        # Streamed in small batches: a chunk's rendered documents never sit in memory all at once.
+        reader = self.con.sql(f"SELECT {keys}, {sql.document} || chr(10) AS line{joined}").to_arrow_reader(LINE_BATCH)
+        kept: list[pa.RecordBatch] = []
+        for batch in reader:
+            self.upserts.write(batch.column("line"))
+            kept.append(batch if self.keep_docs else batch.drop_columns(["line"]))
+        if not kept:
+            return
+        self.con.register("stage_lines", pa.Table.from_batches(kept))
         self.con.execute(
             f"INSERT INTO docs SELECT id, idh, hash, status, {'line' if self.keep_docs else 'NULL'} FROM stage_lines"
         )
@@ -135,11 +144,6 @@ class _Stager:
         self._docs(sql)
         self.con.unregister("stage_chunk")
         self.rows += table.num_rows
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])
-    return bool(row and row[0])
 
 
 def stage_batches(
@@ -163,7 +167,7 @@ def stage_batches(
         stager.add(table)
         if progress is not None:
             progress(stager.rows)
-    if not _has_table(con, "keys"):
+    if not stager.has_keys:
         con.execute("CREATE TEMP TABLE keys (raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT)")
     wm_type = None
     if stager.sql is not None and stager.sql.watermark:
