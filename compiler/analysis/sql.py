@@ -106,6 +106,8 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
         return _failed(dialect, str(first.get("description") or exc), first.get("line"), first.get("col"))
     except TokenError as exc:
         return _failed(dialect, f"cannot tokenize the query: {exc}")
+    except RecursionError:  # sqlglot's recursive descent gives up near 50 nested parentheses
+        return _failed(dialect, "the query nests too deeply to analyse (about 50 levels of parentheses)")
     if not statements:
         return _failed(dialect, "the query is empty")
     statement = statements[0]

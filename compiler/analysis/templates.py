@@ -79,6 +79,8 @@ def analyze_template(source: str) -> TemplateAnalysis:
         tree = ENVIRONMENT.parse(source)
     except TemplateSyntaxError as exc:
         return TemplateAnalysis(exc.message or str(exc), exc.lineno, (), None)
+    except RecursionError:  # Jinja's parser is recursive: deeply nested expressions exhaust the stack
+        return TemplateAnalysis("the template nests too deeply to parse", None, (), None)
     unknown = _unknown_filter_or_test(tree)
     if unknown is not None:
         return TemplateAnalysis(unknown.message, unknown.lineno, (), None)

@@ -44,6 +44,9 @@ json_scalars = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
     st.just("x" * 5000),
     st.sampled_from(["", "~", "null", "yes", "0x1F", "1e999", "SELECT *", "{{ x }", "*/0 * * * *", ":watermark"]),
+    # Deep nesting where a parser recurses: SQL and Jinja expressions.
+    st.integers(min_value=0, max_value=400).map(lambda n: "SELECT " + "(" * n + "1" + ")" * n + " AS id FROM t"),
+    st.integers(min_value=0, max_value=400).map(lambda n: "{{ " + "(" * n + "id" + ")" * n + " }}"),
 )
 json_values = st.recursive(
     json_scalars,
@@ -202,3 +205,17 @@ def test_damaging_bytes(name: str, data: st.DataObject) -> None:
 def test_random_unicode_text(text: str) -> None:
     diagnostics = check_text(text, "random.yaml")
     assert diagnostics, "random text is never a complete valid connector"
+
+
+@FUZZ
+@given(
+    depth=st.integers(min_value=0, max_value=400), where=st.sampled_from(["query", "contentTemplate", "uriTemplate"])
+)
+def test_deeply_nested_expressions(depth: int, where: str) -> None:
+    """SQL and Jinja parsers recurse; a deep expression is a finding (GS106/GS110), never a RecursionError."""
+    document = yaml.safe_load(EXAMPLES["hr-employees.yaml"])
+    if where == "query":
+        document["spec"]["source"]["query"] = "SELECT " + "(" * depth + "1" + ")" * depth + " AS employee_id FROM t"
+    else:
+        document["spec"]["mapping"][where] = "{{ " + "(" * depth + "full_name" + ")" * depth + " }}"
+    check_text(yaml.safe_dump(document, sort_keys=False), "hr-employees.yaml")
