@@ -31,6 +31,11 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 )
 
 
+def prose(value: str) -> str:
+    """Plain text from the schema or registry, safe in Markdown: `SECRET_<NAME>` must not become an HTML tag."""
+    return value.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def load_schema() -> dict[str, Any]:
     """The connector schema shipped inside the `compiler` package."""
     text = resources.files("compiler").joinpath("schema/connector.schema.json").read_text(encoding="utf-8")
@@ -48,6 +53,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # Markdown, not HTML
     )
     env.filters["code"] = code
+    env.filters["text"] = prose
     return env
 
 

@@ -174,3 +174,11 @@ def test_compiler_docs_writes_the_generated_pages(repo: Path) -> None:
 
 def test_compiler_docs_refuses_a_root_without_docs(tmp_path: Path) -> None:
     assert compiler_main(["docs", "--root", str(tmp_path)]) == 2
+
+
+def test_schema_text_cannot_turn_into_html() -> None:
+    schema = load_schema()
+    schema["properties"]["kind"]["description"] = "Always Connector; see SECRET_<NAME> & co."
+    page = render_field_reference(schema)
+    assert "see SECRET_&lt;NAME&gt; &amp; co." not in page  # `>` needs no escape
+    assert "see SECRET_&lt;NAME> &amp; co." in page
