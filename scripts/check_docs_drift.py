@@ -6,7 +6,7 @@ One line per problem, exit 1 when there is any (exit 2 when the checker itself c
 - every mode, source type and delete policy of the connector schema has its page and is listed in the
   authoring guide (docs/connector-authoring.md); every planned provider is on docs/connector-provider-future.md;
 - every page under docs/ is in the mkdocs.yml nav, and every nav entry exists;
-- every relative link, and every `connectors/...`, `scripts/...`, `docs/...` (also `compiler/`, `runtime/`,
+- every relative link (and its #anchor), and every `connectors/...`, `scripts/...`, `docs/...` (also `compiler/`, `runtime/`,
   `tests/`, `bench/`) path named in a page (in inline code or a shell block) exists;
 - every YAML example that declares `kind: Connector` validates with the real linter (an example preceded by
   `<!-- expect: GS105 -->` must instead fail with exactly those codes);
@@ -24,6 +24,7 @@ import re
 import shlex
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ _LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+\"
 _REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(?P<target>\S+)", re.MULTILINE)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?P<body>.+?)(?<!`)\1(?!`)")
 _PATH = re.compile(r"(?<![\w/.:$-])(?P<path>(?:" + "|".join(PATH_PREFIXES) + r")/[\w./*-]*)")
+_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<title>.*?)(?:[ \t]*\{[ \t]*#(?P<id>[\w-]+)[^}]*\})?[ \t]*#*[ \t]*$", re.M)
 _EXPECT = re.compile(r"<!--\s*expect:\s*(?P<codes>[A-Z0-9, ]+?)\s*-->")
 
 
@@ -69,6 +71,21 @@ class Page:
     text: str
     prose: str  # the text with fenced blocks blanked out (line numbers kept)
     blocks: tuple[Block, ...]
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        """Heading ids as MkDocs makes them: an explicit `{ #id }`, else the toc slug (with _1, _2 for repeats)."""
+        found: set[str] = set()
+        seen: dict[str, int] = {}
+        for match in _HEADING.finditer(self.prose):
+            if match["id"]:
+                found.add(match["id"])
+                continue
+            slug = _slugify(match["title"])
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            found.add(slug if count == 0 else f"{slug}_{count}")
+        return frozenset(found)
 
     @property
     def plain(self) -> str:
@@ -100,6 +117,14 @@ def parse_page(rel: str, text: str) -> Page:
             prose[k] = ""
         i = j + 1
     return Page(rel, text, "\n".join(prose), tuple(blocks))
+
+
+def _slugify(title: str) -> str:
+    """Python-Markdown's toc slug: the heading's text, ASCII, lower-cased, non-word characters dropped."""
+    text = re.sub(r"<[^>]+>", "", title.replace("`", ""))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
 
 
 def line_of(text: str, offset: int) -> int:
@@ -201,6 +226,13 @@ class Checker:
 
     # --- links and paths -----------------------------------------------------------------------------------
 
+    def page_at(self, path: Path) -> Page | None:
+        try:
+            rel = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        return self.pages.get(rel) or self.extra.get(rel)
+
     def check_links_and_paths(self) -> None:
         for page in self.all_pages():
             base = (self.root / page.rel).parent
@@ -208,12 +240,16 @@ class Checker:
             for regex in (_LINK, _REF_LINK):
                 for match in regex.finditer(plain):
                     target = match["target"]
-                    if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
-                        continue  # external URL or an anchor on the same page
-                    file_part = target.split("#", 1)[0]
+                    if re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                        continue  # external URL
+                    file_part, _, anchor = target.partition("#")
+                    where = f"{page.rel}:{line_of(plain, match.start())}"
                     if file_part and not (base / file_part).exists():
-                        where = f"{page.rel}:{line_of(plain, match.start())}"
                         self.problem(where, f"dead link {target!r}: no such file")
+                        continue
+                    linked = page if not file_part else self.page_at(base / file_part)
+                    if anchor and linked is not None and anchor not in linked.anchors:
+                        self.problem(where, f"dead link {target!r}: {linked.rel} has no heading #{anchor}")
             if page.rel in GENERATED:
                 continue  # derived from code (rule examples name hypothetical files); the reference gate owns them
             for offset, text in _path_carriers(page):

@@ -86,6 +86,19 @@ def test_dead_relative_link(repo: Path, added: Added) -> None:
     assert added(repo) == ["docs/secrets.md:3: dead link 'vault.md#setup': no such file"]
 
 
+def test_dead_anchor_on_another_page_and_on_the_same_page(repo: Path, added: Added) -> None:
+    edit(
+        repo / "docs/secrets.md",
+        "# Secrets\n",
+        "# Secrets\n\nSee [the guard](reconciliation.md#delete-guard), [gone](reconciliation.md#nope), "
+        "[here](#name-rule), [there](#nowhere) and [a field](connector-field-reference.md#spec-source-query--sql-pull).\n",
+    )
+    assert added(repo) == [
+        "docs/secrets.md:3: dead link 'reconciliation.md#nope': docs/reconciliation.md has no heading #nope",
+        "docs/secrets.md:3: dead link '#nowhere': docs/secrets.md has no heading #nowhere",
+    ]
+
+
 def test_named_repository_path_that_does_not_exist(repo: Path, added: Added) -> None:
     (repo / "connectors/kb-rest.yaml").rename(repo / "connectors/kb-renamed.yaml")
     found = added(repo)
