@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from compiler.check.codes import CODES
 from compiler.report._types import SourceLines
@@ -35,7 +36,7 @@ def render(result: ValidationResult, sources: SourceLines) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.file},
+                        "artifactLocation": {"uri": quote(d.file)},  # a URI: spaces and '#' are escaped
                         "region": {
                             "startLine": d.line,
                             "startColumn": d.column,

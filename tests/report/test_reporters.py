@@ -229,6 +229,13 @@ def test_sarif_structure(project: ValidationResult) -> None:
         assert location["logicalLocations"][0]["fullyQualifiedName"] == (d.pointer or "/")
 
 
+def test_sarif_artifact_location_is_a_uri() -> None:
+    d = _diagnostic(file="team a/hr#1.yaml")
+    log = json.loads(REPORTERS["sarif"](_result(d), lambda _p: None))
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "team%20a/hr%231.yaml"
+
+
 def test_sarif_zero_width_range_is_widened() -> None:
     """SARIF regions may not be empty on one line; a null value (`key:`) has end == start."""
     d = _diagnostic(column=6, end_column=6)
