@@ -19,6 +19,8 @@ import yaml
 CASES_DIR = Path(__file__).parent / "cases"
 BASES_FILE = CASES_DIR / "_bases.yaml"
 EXPECT_KEYS = ("code", "file", "line", "column")
+OPTIONAL_EXACT = ("pointer", "severity", "end_line", "end_column")
+OPTIONAL_SUBSTRING = ("message", "suggestion")
 
 
 class CaseError(Exception):
@@ -97,9 +99,12 @@ def load_case_file(path: Path, bases: dict[str, str]) -> tuple[str, list[Case]]:
             raise CaseError(f"{where}: a case has exactly name, files and expect")
         files = {str(name): file_bytes(spec, bases, f"{where} file {name}") for name, spec in raw["files"].items()}
         expect = list(raw["expect"] or [])
+        known = {*EXPECT_KEYS, *OPTIONAL_EXACT, *OPTIONAL_SUBSTRING}
         for entry in expect:
             if not set(EXPECT_KEYS) <= set(entry):
                 raise CaseError(f"{where}: expect entries need {', '.join(EXPECT_KEYS)}: {entry!r}")
+            if set(entry) - known:  # a misspelt key would otherwise check nothing
+                raise CaseError(f"{where}: unknown expect keys {sorted(set(entry) - known)}")
         cases.append(Case(code, str(raw["name"]), files, expect))
     return code, cases
 

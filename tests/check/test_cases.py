@@ -10,15 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rule_case_files import CASES_DIR, EXPECT_KEYS, Case, all_cases, case_files, load_bases, load_case_file
+from rule_case_files import (
+    CASES_DIR,
+    EXPECT_KEYS,
+    OPTIONAL_EXACT,
+    OPTIONAL_SUBSTRING,
+    Case,
+    CaseError,
+    all_cases,
+    case_files,
+    file_bytes,
+    load_bases,
+    load_case_file,
+)
 
 from compiler.check.codes import CODES
 from compiler.diagnostics import Diagnostic
 from compiler.validation import validate_paths
 
 CASES = all_cases()
-OPTIONAL_EXACT = ("pointer", "severity", "end_line", "end_column")
-OPTIONAL_SUBSTRING = ("message", "suggestion")
 
 
 def _key(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -119,3 +129,19 @@ def test_mismatch_reports_missing_unexpected_and_wrong_details() -> None:
     assert _mismatch([], got)
     assert _mismatch([{"code": "GS101", "file": "a.yaml", "line": 4, "column": 9, "pointer": "/x"}], got)
     assert _mismatch([{"code": "GS101", "file": "a.yaml", "line": 4, "column": 9, "message": "zz"}], got)
+
+
+def test_case_files_fail_loudly_when_stale() -> None:
+    """A replace that no longer matches, an unknown base or a misspelt expect key is an error, not a silent pass."""
+    bases = {"b": "name: hr\nname2: hr\n"}
+    with pytest.raises(CaseError, match="matches 0 times"):
+        file_bytes({"base": "b", "replace": [["nope", "x"]]}, bases, "t")
+    with pytest.raises(CaseError, match="matches 2 times"):
+        file_bytes({"base": "b", "replace": [[": hr", ": x"]]}, bases, "t")
+    with pytest.raises(CaseError, match="unknown base"):
+        file_bytes({"base": "zz"}, bases, "t")
+    assert file_bytes({"hex": "ff 00"}, bases, "t") == b"\xff\x00"
+    assert file_bytes({"base64": "aGk="}, bases, "t") == b"hi"
+    assert file_bytes({"base": "b", "append": {"base": "b"}, "prefix_hex": "efbbbf"}, bases, "t") == (
+        b"\xef\xbb\xbfname: hr\nname2: hr\n---\nname: hr\nname2: hr\n"
+    )
