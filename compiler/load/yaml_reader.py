@@ -111,9 +111,12 @@ class _Builder:
         self.positions = Positions()
         self.nodes = 0
         self.problems: list[Problem] = []
+        self.built: set[int] = set()
+        """Nodes already built: meeting one again means an alias (`*name`), whose node sits at its anchor."""
 
     def build(self, node: Node, pointer: str, depth: int) -> Any:
         self.nodes += 1
+        self.built.add(id(node))
         if self.nodes > MAX_NODES:
             raise ReadError(
                 Problem("GS006", f"more than {MAX_NODES} values once aliases are expanded", _span(node), pointer)
@@ -159,6 +162,8 @@ class _Builder:
                 continue
             first_seen[key] = key_span
             self.positions.keys[child] = key_span
+            if id(value_node) in self.built:  # `key: *alias`: point at this key, not at the anchored value
+                self.positions.values[child] = key_span
             result[key] = self.build(value_node, child, depth + 1)
         return result
 
