@@ -41,5 +41,12 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(render(result, args.format or default_format()))
+    try:
+        sys.stdout.write(render(result, args.format or default_format()))
+        sys.stdout.flush()  # a full disk must fail here, with a message, not in the interpreter's exit flush
+    except BrokenPipeError:
+        raise  # the reader left (`| head`); compiler.cli ends quietly
+    except OSError as exc:
+        print(f"error: cannot write the report: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return result.exit_code(strict=args.strict)

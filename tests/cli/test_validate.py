@@ -335,3 +335,43 @@ def test_script_runs_without_installation(work: Path) -> None:
     proc = run_process([sys.executable, "-S", str(SCRIPT), "hr-employees.yaml"], work, PYTHONPATH=site_packages)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "1 file checked: no problems\n"
+
+
+def test_a_reader_that_stops_early_is_not_a_traceback(work: Path) -> None:
+    """`compiler validate | head -1`: the pipe closes before the report is written."""
+    write(work, "hr-employees.yaml", HR.replace("location: global", "location: mars"))
+    proc = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "hr-employees.yaml"],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # nobody reads: every write gets EPIPE
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert "Exception ignored" not in err, err
+    assert proc.returncode == 2
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_an_io_error_with_a_message(work: Path) -> None:
+    write(work, "hr-employees.yaml", HR)
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        proc = subprocess.run(
+            [sys.executable, str(SCRIPT), "hr-employees.yaml"],
+            cwd=work,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr == "error: cannot write the report: No space left on device\n"
+
+
+def test_an_empty_folder_checks_nothing_and_passes(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (work / "empty").mkdir()
+    assert cli(capsys, "empty") == (0, "0 files checked: no problems\n", "")
