@@ -122,11 +122,25 @@ def _child(plan_path: str, state_dir: str) -> None:
     from runtime.run import ExecOptions, execute
 
     plan = load_plan(Path(plan_path))
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     report = execute(plan, ExecOptions(state_dir=Path(state_dir)))
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peakRssMb": peak, "report": report.to_json()}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    result = {"seconds": seconds, "cpuSeconds": cpu, "peakRssMb": usage.ru_maxrss / 1024, "report": report.to_json()}
+    print(json.dumps(result))
+
+
+def _count(url: str, table: str) -> int:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    except psycopg.Error:
+        return -1
+    return int(row[0]) if row else -1
 
 
 def _edit_one_percent(url: str, table: str) -> int:
@@ -146,14 +160,16 @@ def main() -> None:
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--table", default="bench_sync_docs")
     parser.add_argument("--copy-runs", type=int, default=3, help="psql \\copy repetitions (median is used)")
+    parser.add_argument("--reuse", action="store_true", help="keep the table if it already has --rows rows")
     parser.add_argument("--child", nargs=2, metavar=("PLAN", "STATE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
 
-    print(f"generating {args.rows:,} rows in {args.table} ...", file=sys.stderr)
-    create_pg(args.pg_url, args.rows, args.table)
+    if not (args.reuse and _count(args.pg_url, args.table) == args.rows):
+        print(f"generating {args.rows:,} rows in {args.table} ...", file=sys.stderr)
+        create_pg(args.pg_url, args.rows, args.table)
     copies = [_psql_copy(args.pg_url, args.table) for _ in range(max(1, args.copy_runs))]
     copy = statistics.median(copies)
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
@@ -169,13 +185,13 @@ def main() -> None:
     print(
         f"psql \\copy of the same query: median {copy:.2f} s of {len(copies)} ({', '.join(f'{c:.2f}' for c in copies)})"
     )
-    print(f"{'phase':44} {'seconds':>8} {'x copy':>7} {'rows/s':>10} {'peak RSS':>9}  upserts/deletes")
+    print(f"{'phase':44} {'seconds':>8} {'x copy':>7} {'cpu s':>6} {'rows/s':>10} {'peak RSS':>9}  upserts/deletes")
     for label, data in phases:
         counts = data["report"]["counts"]
         upserts = counts["new"] + counts["changed"] + counts["restored"]
         rate = counts["extracted"] / data["seconds"] if data["seconds"] else 0.0
         print(
-            f"{label:44} {data['seconds']:8.2f} {data['seconds'] / copy:7.2f} {rate:10,.0f}"
+            f"{label:44} {data['seconds']:8.2f} {data['seconds'] / copy:7.2f} {data['cpuSeconds']:6.2f} {rate:10,.0f}"
             f" {data['peakRssMb']:7.0f}MB  {upserts:,}/{counts['deleted']:,}"
         )
     first, unchanged, changed = (data for _, data in phases)

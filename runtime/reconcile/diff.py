@@ -45,7 +45,8 @@ def check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     if one(con, "SELECT idh FROM keys GROUP BY idh HAVING count(*) > 1 LIMIT 1") is None:
         return  # the common case: one aggregate over 64-bit id hashes (equal ids have equal hashes)
     rows = con.execute(
-        "SELECT id, list(DISTINCT raw_id ORDER BY raw_id)[1:3], count(*) FROM keys GROUP BY id"
+        "SELECT id, list(DISTINCT coalesce(raw_id, id) ORDER BY coalesce(raw_id, id))[1:3], count(*) FROM keys"
+        " GROUP BY id"
         " HAVING count(*) > 1 ORDER BY id LIMIT 5"
     ).fetchall()
     total_row = one(con, "SELECT count(*) FROM (SELECT id FROM keys GROUP BY id HAVING count(*) > 1)")

@@ -12,6 +12,8 @@ Tables persist in a scratch DuckDB file, so memory stays bounded however many ro
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,15 @@ from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 CHUNK_ROWS = 100_000
 CHUNK_BYTES = 32 * 1024 * 1024
 LINE_BATCH = 16_384
+_POS = "__gs_pos"
+_POSITIONS: list[pa.Array] = [pa.array([], pa.int64())]
+
+
+def _positions(count: int) -> pa.Array:
+    """0..count-1 as an Arrow column: a zero-copy slice of one cached array (building it costs ~80 ns a row)."""
+    if len(_POSITIONS[0]) < count:
+        _POSITIONS[0] = pa.array(range(max(count, CHUNK_ROWS * 2)), pa.int64())
+    return _POSITIONS[0].slice(0, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,35 +105,50 @@ class _Stager:
                 f" (id field {self.plan.mapping.id.field!r}); every record needs an id"
             )
 
-    def _keyed(self, sql: DocumentSql) -> str:
-        """The chunk with its raw id, document id, id hash and content hash as `__gs_*` columns."""
+    def _keys(self, sql: DocumentSql) -> None:
+        """Append the chunk's keys, each with its verdict against the state, in one pass over the chunk.
+
+        Unchanged = a known live document with the same id and content hash: the join is on two 64-bit hashes
+        (id and content), twice as fast as on the id text. `status` is NULL for unchanged records, `restored`
+        for a soft-deleted one back unchanged, else `pending` (new or changed: settled once, after staging,
+        in `runtime.reconcile.diff`).
+        """
         raw = f"(SELECT {sql.raw_id} AS __gs_raw, * FROM stage_chunk c)"
         ids = f"(SELECT {sql.id} AS __gs_id, {sql.hash} AS __gs_hash, * FROM {raw} c)"
-        return f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
-
-    def _keys(self, sql: DocumentSql) -> None:
+        keyed = f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
+        match = "s.hash = c.__gs_hash AND s.idh = c.__gs_idh" if self.compare else "false"
         wm = f", {sql.watermark} AS wm" if sql.watermark else ""
-        select = f"SELECT __gs_raw AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash{wm} FROM {self._keyed(sql)} c"
+        # The raw id is kept only where it differs from the document id (it names records in errors).
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE ck AS SELECT nullif(__gs_raw, __gs_id) AS raw_id, __gs_id AS id,"
+            " __gs_idh AS idh, __gs_hash AS hash,"
+            " CASE WHEN s.hash IS NULL THEN 'pending' WHEN s.deleted THEN 'restored' END AS status,"
+            f" c.{_POS}::INTEGER AS pos{wm} FROM {keyed} c LEFT JOIN known s ON {match}"
+        )
         if not self.has_keys:
-            self.con.execute(f"CREATE TEMP TABLE keys AS {select} LIMIT 0")
+            self.con.execute(
+                f"CREATE TEMP TABLE keys AS SELECT raw_id, id, idh, hash{', wm' if wm else ''} FROM ck LIMIT 0"
+            )
             self.has_keys = True
-        self.con.execute(f"INSERT INTO keys {select}")
+        self.con.execute(f"INSERT INTO keys SELECT raw_id, id, idh, hash{', wm' if wm else ''} FROM ck")
 
     def _docs(self, sql: DocumentSql) -> None:
-        # Unchanged = a known live document with the same id and content hash. The join is on two 64-bit hashes
-        # (id and content), twice as fast as joining on the id text; the content hash covers the id anyway.
-        # Whether a document is new or changed is settled once, after staging (`runtime.reconcile.diff`).
-        match = "s.hash = c.__gs_hash AND s.idh = c.__gs_idh" if self.compare else "false"
-        joined = f" FROM {self._keyed(sql)} c LEFT JOIN known s ON {match} WHERE s.hash IS NULL OR s.deleted"
-        status = "CASE WHEN s.deleted THEN 'restored' ELSE 'pending' END"
-        keys = f"c.__gs_id AS id, c.__gs_idh AS idh, c.__gs_hash AS hash, {status} AS status"
+        """Render the chunk's new, changed and restored documents (none at all in an unchanged re-sync)."""
+        pending = one(self.con, "SELECT count(*) FROM ck WHERE status IS NOT NULL")
+        if not pending or not pending[0]:
+            return  # nothing to render: skip the join that would copy the whole chunk
+        picked = (
+            f"(SELECT k.id AS __gs_id, k.idh, k.hash, k.status, c.* FROM ck k JOIN stage_chunk c"
+            f" ON c.{_POS} = k.pos WHERE k.status IS NOT NULL) c"
+        )
+        keys = "c.__gs_id AS id, c.idh, c.hash, c.status"
         if self.upserts is None:  # dry run: count, never render
-            self.con.execute(f"INSERT INTO docs SELECT {keys}, NULL{joined}")
+            self.con.execute(f"INSERT INTO docs SELECT {keys}, NULL FROM {picked}")
             return
         # Streamed in small batches: a chunk's rendered documents never sit in memory all at once.
-        reader = self.con.sql(f"SELECT {keys}, {sql.document} || chr(10) AS line{joined}").to_arrow_reader(LINE_BATCH)
+        rendered = f"SELECT {keys}, {sql.document} || chr(10) AS line FROM {picked}"
         kept: list[pa.RecordBatch] = []
-        for batch in reader:
+        for batch in self.con.sql(rendered).to_arrow_reader(LINE_BATCH):
             self.upserts.write(batch.column("line"))
             kept.append(batch if self.keep_docs else batch.drop_columns(["line"]))
         if not kept:
@@ -139,11 +165,50 @@ class _Stager:
         sql = self.sql
         self._check_ids(table)
         table = render_jinja_columns(table, sql.jinja_templates, self.plan.mapping.id.field)
-        self.con.register("stage_chunk", table)
+        self.con.register("stage_chunk", table.append_column(_POS, _positions(table.num_rows)))
         self._keys(sql)
         self._docs(sql)
         self.con.unregister("stage_chunk")
         self.rows += table.num_rows
+
+
+def _pipeline(stager: _Stager, batches: Iterable[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
+    """Stage chunks in a worker thread while this thread pulls (and parses) the next one from the extractor.
+
+    Both sides release the GIL (driver I/O and Arrow parsing here, DuckDB there), so on two cores they overlap.
+    The extractor is only ever iterated from this thread; the DuckDB connection only from the worker until it
+    is joined. One chunk waits at most, which bounds memory. A failure on either side stops both and is raised
+    here unchanged.
+    """
+    work: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+    failure: list[BaseException] = []
+
+    def stage() -> None:
+        while (table := work.get()) is not None:
+            if failure:
+                continue  # drain: the run is failing
+            try:
+                stager.add(table)
+                if progress is not None:
+                    progress(stager.rows)
+            except BaseException as exc:
+                failure.append(exc)
+
+    worker = threading.Thread(target=stage, name="stage", daemon=True)
+    worker.start()
+    try:
+        for table in _chunks(batches):
+            if failure:
+                break
+            work.put(table)
+    finally:
+        work.put(None)
+        worker.join()
+        close = getattr(batches, "close", None)
+        if failure and callable(close):
+            close()  # stop the extractor's stream now, not at garbage collection
+    if failure:
+        raise failure[0]
 
 
 def stage_batches(
@@ -163,10 +228,7 @@ def stage_batches(
     """
     con.execute("CREATE TEMP TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, doc VARCHAR)")
     stager = _Stager(con, plan, compare_hashes, upserts, keep_docs)
-    for table in _chunks(batches):
-        stager.add(table)
-        if progress is not None:
-            progress(stager.rows)
+    _pipeline(stager, batches, progress)
     if not stager.has_keys:
         con.execute("CREATE TEMP TABLE keys (raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT)")
     wm_type = None
