@@ -28,8 +28,8 @@ from runtime.deliver.lines import LineWriter
 from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 
-CHUNK_ROWS = 100_000
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_ROWS = 64_000
+CHUNK_BYTES = 24 * 1024 * 1024
 LINE_BATCH = 16_384
 _POS = "__gs_pos"
 _POSITIONS: list[pa.Array] = [pa.array([], pa.int64())]
