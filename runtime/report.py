@@ -26,6 +26,8 @@ class RunReport:
     artifacts: str | None = None
     duration_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    preview: dict[str, list[str]] | None = None
+    """Dry runs only: up to 10 document ids per kind of change."""
 
     def skip(self, count: int, reason: str) -> None:
         if count:
@@ -48,6 +50,8 @@ class RunReport:
             "durationSeconds": round(self.duration_seconds, 3),
             "notes": self.notes,
         }
+        if self.preview is not None:
+            data["preview"] = self.preview
         return data
 
 
@@ -83,5 +87,7 @@ def render_text(report: RunReport) -> str:
         lines.append(f"  watermark {before} -> {after}")
     if report.artifacts:
         lines.append(f"  artifacts {report.artifacts}")
+    for kind, ids in (report.preview or {}).items():
+        lines.append(f"  would {kind}: {', '.join(ids)}{' ...' if len(ids) >= 10 else ''}")
     lines.extend(f"  note: {note}" for note in report.notes)
     return "\n".join(lines)

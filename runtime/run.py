@@ -107,6 +107,20 @@ def _watermark_after(
     return Watermark(field=field, type=kind, text=str(row[0]))
 
 
+PREVIEW_IDS = 10
+
+
+def _preview(con: duckdb.DuckDBPyConnection, policy: str) -> dict[str, list[str]]:
+    """A few document ids per kind of change, for a dry run to show (like `terraform plan`)."""
+    preview: dict[str, list[str]] = {}
+    for status in ("new", "changed", "restored"):
+        rows = con.execute("SELECT id FROM docs WHERE status = ? ORDER BY id LIMIT ?", [status, PREVIEW_IDS]).fetchall()
+        preview[status] = [str(row[0]) for row in rows]
+    gone = [str(row[0]) for row in con.execute("SELECT id FROM missing ORDER BY id LIMIT ?", [PREVIEW_IDS]).fetchall()]
+    preview["soft-delete" if policy == "soft_delete_only" else "delete"] = gone
+    return {kind: ids for kind, ids in preview.items() if ids}
+
+
 def _resolve_all(plan: Plan, source: SqlSource, resolve: ResolveSecret) -> tuple[str, list[str]]:
     wanted = {s.name: s for s in (*plan.secrets, source.secret)}
     values = {name: resolve(secret) for name, secret in sorted(wanted.items())}
@@ -212,6 +226,7 @@ class _Run:
         report.watermark_before = before.to_json() if before else None
         report.watermark_after = after.to_json() if after else None
         if self.options.dry_run:
+            report.preview = _preview(con, plan.reconciliation.delete_policy)
             return report
         return self._write(con, store, sink, workdir, after)
 

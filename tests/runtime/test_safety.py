@@ -117,6 +117,7 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     dry = h.run(docs_table(range(1, 15), changed=(1,), version=1), dry_run=True)
     assert dry.changes is not None
     assert (dry.changes.changed, dry.changes.deleted) == (1, 6)
+    assert dry.preview == {"changed": ["1"], "delete": ["15", "16", "17", "18", "19", "20"]}
     assert h.snapshot_files() == before
 
 
