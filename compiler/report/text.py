@@ -24,16 +24,17 @@ def _printable(text: str) -> str:
 def _snippet(diagnostic: Diagnostic, lines: list[str] | None) -> list[str]:
     if not lines or not 0 < diagnostic.line <= len(lines):
         return []
-    source = _printable(lines[diagnostic.line - 1])
+    source = lines[diagnostic.line - 1]
     column = diagnostic.column
     width = 1
     if diagnostic.end_line == diagnostic.line and diagnostic.end_column > diagnostic.column:
         width = diagnostic.end_column - diagnostic.column
-    if len(source) > SNIPPET_WIDTH:
+    if len(source) > SNIPPET_WIDTH:  # cut first: a long line can carry thousands of findings
         start = max(0, min(column - 1 - _CONTEXT, len(source) - SNIPPET_WIDTH))
         end = start + SNIPPET_WIDTH
         source = ("..." if start else "") + source[start:end] + ("..." if end < len(source) else "")
         column = column - start + (3 if start else 0)
+    source = _printable(source)
     width = max(1, min(width, len(source) - column + 1))
     gutter = str(diagnostic.line)
     pad = " " * len(gutter)

@@ -11,6 +11,7 @@ import pytest
 from compiler.check.codes import BY_CODE, CODES
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.report import REPORTERS, file_lines, render
+from compiler.report import text as text_reporter
 from compiler.validation import ValidationResult, validate_paths
 
 CONNECTORS = Path(__file__).resolve().parents[2] / "connectors"
@@ -103,6 +104,24 @@ def test_text_long_line_is_cut_around_the_column() -> None:
     _header, snippet, caret, *_ = out.splitlines()
     assert len(snippet) < 200
     assert snippet[caret.index("^") : caret.rindex("^") + 1] == "BAD"
+
+
+def test_text_cuts_before_it_sanitises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of findings on one long line (a flow list of 19,000 fields) must not process the whole line each
+    time: that made one file take minutes to report."""
+    seen: list[int] = []
+    real = text_reporter._printable
+
+    def spy(value: str) -> str:
+        seen.append(len(value))
+        return real(value)
+
+    monkeypatch.setattr(text_reporter, "_printable", spy)
+    source = ["x" * 100_000]
+    found = [_diagnostic(line=1, column=c, end_line=1, end_column=c + 1) for c in range(1, 100_000, 1000)]
+    REPORTERS["text"](_result(*found), lambda _p: source)
+    assert len(seen) == len(found)
+    assert max(seen) <= text_reporter.SNIPPET_WIDTH + 6
 
 
 def test_text_without_source_or_suggestion() -> None:
