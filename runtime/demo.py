@@ -3,13 +3,15 @@
 1. create `DIR/source.duckdb` with 200 articles;
 2. compile the demo connector (`connectors/demo-articles.yaml` when the current folder has one, else the copy
    below written to `DIR/connectors/`) with `compiler build`, as a user would;
-3. `runtime exec` it, edit rows in the source (update 5, insert 3, delete 2), run it again;
+3. `runtime exec` it, edit rows in the source (update 5, insert 3, delete 2), show the dry run's plan of
+   changes, run it again;
 4. print both run summaries and where the artifacts are.
 Everything lives under DIR (default ./demo); nothing needs a server or network.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -124,7 +126,9 @@ def run_demo(folder: Path) -> int:
         print(render_text(execute(plan, options)), file=sys.stderr)
         with duckdb.connect(str(database)) as con:
             con.execute(_EDITS)
-        print("\n== edited the source: 5 updated, 3 inserted, 2 deleted; second sync ==", file=sys.stderr)
+        print("\n== edited the source: 5 updated, 3 inserted, 2 deleted; the plan of changes ==", file=sys.stderr)
+        print(render_text(execute(plan, dataclasses.replace(options, dry_run=True))), file=sys.stderr)
+        print("\n== second sync ==", file=sys.stderr)
         print(render_text(execute(plan, options)), file=sys.stderr)
     except RuntimeFailure as failure:
         print(f"runtime: error: {failure}", file=sys.stderr)

@@ -57,7 +57,7 @@ def finish_artifacts(
     files = {"upserts.ndjson": FileDigest("upserts.ndjson", upserts.lines, upserts.close())}
     deletes = LineWriter(folder / "deletes.ndjson")
     if hard_delete:
-        _append(con, "SELECT json_object('id', id)::VARCHAR || chr(10) FROM missing", deletes)
+        _append(con, "SELECT json_object('id', id)::VARCHAR || chr(10) FROM missing ORDER BY id", deletes)
     files["deletes.ndjson"] = FileDigest("deletes.ndjson", deletes.lines, deletes.close())
     manifest = dict(manifest)
     manifest["files"] = {f.name: {"lines": f.lines, "sha256": f.sha256} for f in files.values()}
