@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.check.connector import Connector
-from compiler.check.finding import Finding, did_you_mean
+from compiler.check.finding import MAX_SUGGESTIONS, Finding, did_you_mean, listing
 
 CODE = "GS108"
 
@@ -37,11 +37,12 @@ def check(connector: Connector) -> Iterator[Finding]:
     if sql is None or sql.selected_columns is None or not sql.is_read_only_select:
         return
     selected = {column.lower() for column in sql.selected_columns}
-    for column, pointer in connector.needed_columns():
-        if column.lower() not in selected:
-            yield Finding(
-                CODE,
-                f"{column!r} is not selected by the query (selected: {', '.join(sql.selected_columns)})",
-                pointer,
-                did_you_mean(column, sql.selected_columns) or f"add {column} to the SELECT list",
-            )
+    missing = [(column, pointer) for column, pointer in connector.needed_columns() if column.lower() not in selected]
+    for index, (column, pointer) in enumerate(missing):
+        hint = did_you_mean(column, sql.selected_columns) if index < MAX_SUGGESTIONS else None
+        yield Finding(
+            CODE,
+            f"{column!r} is not selected by the query (selected: {listing(sql.selected_columns)})",
+            pointer,
+            hint or f"add {column} to the SELECT list",
+        )

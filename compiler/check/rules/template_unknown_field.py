@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from compiler.analysis.templates import analyze_template
 from compiler.check.connector import Connector
-from compiler.check.finding import Finding, did_you_mean
+from compiler.check.finding import MAX_SUGGESTIONS, Finding, did_you_mean, listing
 
 CODE = "GS111"
 
@@ -34,13 +34,18 @@ def check(connector: Connector) -> Iterator[Finding]:
     if sql is None or sql.selected_columns is None or not sql.is_read_only_select:
         return
     selected = {column.lower() for column in sql.selected_columns}
-    for pointer, source in connector.templates():
-        for variable in analyze_template(source).variables:
-            if variable.lower() not in selected:
-                yield Finding(
-                    CODE,
-                    f"the template uses {variable!r}, which the query does not select "
-                    f"(selected: {', '.join(sql.selected_columns)})",
-                    pointer,
-                    did_you_mean(variable, sql.selected_columns) or f"add {variable} to the SELECT list",
-                )
+    unknown = [
+        (pointer, variable)
+        for pointer, source in connector.templates()
+        for variable in analyze_template(source).variables
+        if variable.lower() not in selected
+    ]
+    for index, (pointer, variable) in enumerate(unknown):
+        hint = did_you_mean(variable, sql.selected_columns) if index < MAX_SUGGESTIONS else None
+        yield Finding(
+            CODE,
+            f"the template uses {variable!r}, which the query does not select "
+            f"(selected: {listing(sql.selected_columns)})",
+            pointer,
+            hint or f"add {variable} to the SELECT list",
+        )
