@@ -124,7 +124,8 @@ class PostgresExtractor:
             raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
         values = bound.params if bound.params else None
         columns = self._describe(bound.sql, values)
-        copy_sql = f"COPY ({self._select(bound.sql, columns)}) TO STDOUT (FORMAT csv)"
+        # Newlines around nested statements: a trailing `-- comment` must not swallow the closing parenthesis.
+        copy_sql = f"COPY (\n{self._select(bound.sql, columns)}\n) TO STDOUT (FORMAT csv)"
         self._active = self._stream(copy_sql, values, columns)
         return self._active
 
@@ -133,7 +134,7 @@ class PostgresExtractor:
     def _describe(self, sql: str, values: Any) -> list[_Column]:
         try:
             with psycopg.ClientCursor(self.conn) as cursor:
-                cursor.execute(f"SELECT * FROM ({sql}) AS gs_q LIMIT 0", values)
+                cursor.execute(f"SELECT * FROM (\n{sql}\n) AS gs_q LIMIT 0", values)
                 description = cursor.description or []
                 array_oids = [d.type_code for d in description if d.type_code not in _SCALARS]
                 elements: dict[int, int] = {}
@@ -177,7 +178,7 @@ class PostgresExtractor:
             else:
                 cast = "" if c.array_element in _LIST_ELEMENTS else "::text[]"
                 parts.append(f"array_to_json(gs_q.{ident}{cast})::text AS {ident}")
-        return f"SELECT {', '.join(parts)} FROM ({sql}) AS gs_q"
+        return f"SELECT {', '.join(parts)} FROM (\n{sql}\n) AS gs_q"
 
     # --- stream --------------------------------------------------------------------------------------------
 

@@ -227,3 +227,10 @@ def test_close_while_streaming_stops_the_reader(pg: str) -> None:
     extractor.close()
     assert time.perf_counter() - started < 5
     assert not [t for t in threading.enumerate() if t.name == "pg-copy-reader"]
+
+
+def test_trailing_line_comment_and_array_rewrite(extractor: PostgresExtractor) -> None:
+    table = read_all(
+        extractor, "SELECT id, nums FROM ex_types WHERE id = :watermark -- trailing comment", {"watermark": 1}
+    )
+    assert table.to_pylist() == [{"id": 1, "nums": [1, 2, 3]}]
