@@ -48,8 +48,12 @@ def odbc_drivers() -> list[str]:
 
 
 def with_odbc_driver(url: URL, installed: list[str]) -> URL:
-    """For `mssql+pyodbc` URLs without `driver=` or `odbc_connect=`, pick the best installed driver."""
-    if "driver" in url.query or "odbc_connect" in url.query or not url.host:
+    """For `mssql+pyodbc` URLs without `driver=` or `odbc_connect=`, pick the best installed driver.
+
+    A URL with a host but no database is SQLAlchemy's DSN form (`mssql+pyodbc://user:pw@my_dsn`): the DSN in
+    odbc.ini names its driver, so it is left alone.
+    """
+    if "driver" in url.query or "odbc_connect" in url.query or not url.host or not url.database:
         return url
     for candidate in MSSQL_ODBC_DRIVERS:
         if candidate in installed:

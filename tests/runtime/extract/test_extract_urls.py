@@ -158,6 +158,8 @@ def test_mssql_odbc_driver_picked_by_preference() -> None:
     assert with_odbc_driver(url, ["FreeTDS"]).query["driver"] == "FreeTDS"
     named = make_url("mssql+pyodbc://u:p@h/db?driver=My+Driver")
     assert with_odbc_driver(named, ["FreeTDS"]).query["driver"] == "My Driver"
+    dsn = make_url("mssql+pyodbc://u:p@my_dsn")
+    assert "driver" not in with_odbc_driver(dsn, ["FreeTDS"]).query
 
 
 def test_mssql_without_any_driver_says_what_to_install() -> None:
