@@ -56,6 +56,7 @@ def render(result: ValidationResult, sources: SourceLines) -> str:
         "runs": [
             {
                 "tool": {"driver": {"name": "validate_connectors", "version": __version__, "rules": rules}},
+                "columnKind": "unicodeCodePoints",  # our columns count characters; SARIF's default is UTF-16 units
                 "results": results,
             }
         ],

@@ -220,6 +220,7 @@ def test_sarif_structure(project: ValidationResult) -> None:
     assert log["version"] == "2.1.0"
     assert log["$schema"].endswith("sarif-2.1.0.json")
     (run,) = log["runs"]
+    assert run["columnKind"] == "unicodeCodePoints", "columns count characters, not UTF-16 code units (the default)"
     driver = run["tool"]["driver"]
     assert driver["name"]
     assert isinstance(driver["version"], str)
