@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 from compiler.report._types import SourceLines, summary_line
@@ -38,7 +39,14 @@ def _snippet(diagnostic: Diagnostic, lines: list[str] | None) -> list[str]:
     width = max(1, min(width, len(source) - column + 1))
     gutter = str(diagnostic.line)
     pad = " " * len(gutter)
-    return [f" {gutter} | {source}", f" {pad} | {' ' * (column - 1)}{'^' * width}"]
+    before = _cells(source[: column - 1])
+    carets = max(1, _cells(source[column - 1 : column - 1 + width]))
+    return [f" {gutter} | {source}", f" {pad} | {' ' * before}{'^' * carets}"]
+
+
+def _cells(text: str) -> int:
+    """Terminal columns of `text`: wide (East Asian, emoji) characters take two, so the caret stays under its mark."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def render(result: ValidationResult, sources: SourceLines) -> str:

@@ -98,6 +98,13 @@ def test_text_caret_with_a_tab_and_a_control_character_stays_aligned() -> None:
     assert snippet[caret.index("^")] == "x"
 
 
+def test_text_caret_counts_wide_characters_as_two_columns() -> None:
+    source = ["name: 人事部, b: [1]"]
+    out = REPORTERS["text"](_result(_diagnostic(line=1, column=7, end_line=1, end_column=10)), lambda _p: source)
+    _header, _snippet, caret, *_ = out.splitlines()
+    assert caret.endswith("|       ^^^^^^"), "6 spaces for 'name: ', then 2 carets per wide character"
+
+
 def test_text_long_line_is_cut_around_the_column() -> None:
     source = ["x" * 500 + "BAD" + "y" * 500]
     out = REPORTERS["text"](_result(_diagnostic(line=1, column=501, end_line=1, end_column=504)), lambda _p: source)
