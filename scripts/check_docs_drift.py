@@ -4,7 +4,8 @@
 One line per problem, exit 1 when there is any (exit 2 when the checker itself cannot run):
 
 - every mode, source type and delete policy of the connector schema has its page and is listed in the
-  authoring guide (docs/connector-authoring.md); every planned provider is on docs/connector-provider-future.md;
+  authoring guide (docs/connector-authoring.md); each mode page has a connector example of that mode; every
+  planned provider is on docs/connector-provider-future.md;
 - every page under docs/ is in the mkdocs.yml nav, and every nav entry exists;
 - every relative link (and its #anchor), and every `connectors/...`, `scripts/...`, `docs/...` (also `compiler/`, `runtime/`,
   `tests/`, `bench/`) path named in a page (in inline code or a shell block) exists;
@@ -119,6 +120,17 @@ def parse_page(rel: str, text: str) -> Page:
     return Page(rel, text, "\n".join(prose), tuple(blocks))
 
 
+def _has_example(page: Page, mode: str) -> bool:
+    """A valid (not expected-to-fail) connector example of `mode` on the page."""
+    return any(
+        block.lang in {"yaml", "yml"}
+        and block.expect is None
+        and re.search(r"^kind:\s*Connector\s*$", block.text, re.M)
+        and re.search(rf"^\s+mode:\s*{re.escape(mode)}\s*$", block.text, re.M)
+        for block in page.blocks
+    )
+
+
 def _slugify(title: str) -> str:
     """Python-Markdown's toc slug: the heading's text, ASCII, lower-cased, non-word characters dropped."""
     text = re.sub(r"<[^>]+>", "", title.replace("`", ""))
@@ -174,6 +186,8 @@ class Checker:
         for mode in modes:
             page = f"docs/connector-mode-{mode.replace('_', '-')}.md"
             self.require_page(page, f"mode {mode!r}")
+            if page in self.pages and not _has_example(self.pages[page], mode):
+                self.problem(page, f"has no copy-paste example: a yaml block with `kind: Connector` and `mode: {mode}`")
             self.require_in_guide(guide, page.removeprefix("docs/"), f"mode {mode!r} page")
             self.require_in_guide(guide, f"`{mode}`", f"mode {mode!r}")
         for kind in types:

@@ -164,6 +164,15 @@ def test_planned_provider_not_on_the_future_page(repo: Path, added: Added) -> No
     ]
 
 
+def test_mode_page_without_an_example(repo: Path, added: Added) -> None:
+    page = repo / "docs/connector-mode-rest-push.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("```yaml", "```text"), encoding="utf-8")
+    assert added(repo) == [
+        "docs/connector-mode-rest-push.md: has no copy-paste example: a yaml block with `kind: Connector` and "
+        "`mode: rest_push`"
+    ]
+
+
 def test_authoring_guide_must_list_every_provider(repo: Path, added: Added) -> None:
     guide = repo / "docs/connector-authoring.md"
     edit(guide, "- MySQL: [`docs/connector-provider-mysql.md`](connector-provider-mysql.md)\n", "")
