@@ -4,8 +4,9 @@
 One line per problem, exit 1 when there is any (exit 2 when the checker itself cannot run):
 
 - every mode, source type and delete policy of the connector schema has its page and is listed in the
-  authoring guide (docs/connector-authoring.md); each mode page has a connector example of that mode; every
-  planned provider is on docs/connector-provider-future.md;
+  authoring guide (docs/connector-authoring.md); each mode page has a connector example of that mode; each
+  provider page has the sections Secret, Driver and What is verified; every planned provider is on
+  docs/connector-provider-future.md;
 - every page under docs/ is in the mkdocs.yml nav, and every nav entry exists;
 - every relative link (and its #anchor), and every `connectors/...`, `scripts/...`, `docs/...` (also `compiler/`, `runtime/`,
   `tests/`, `bench/`) path named in a page (in inline code or a shell block) exists;
@@ -46,6 +47,7 @@ RECONCILIATION = "docs/reconciliation.md"
 PATH_PREFIXES = ("connectors", "scripts", "docs", "compiler", "runtime", "tests", "bench")
 SHELL_LANGS = {"bash", "sh", "shell", "console", "shell-session"}
 TOOLS = ("compiler", "runtime")
+PROVIDER_SECTIONS = ("Secret", "Driver", "What is verified")  # the connection format, the driver, live-server truth
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>```+|~~~+)\s*(?P<info>[^\n`]*)$")
 _LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -193,6 +195,11 @@ class Checker:
         for kind in types:
             page = f"docs/connector-provider-{kind}.md"
             self.require_page(page, f"source type {kind!r}")
+            if page in self.pages:
+                headings = {_slugify(m["title"]) for m in _HEADING.finditer(self.pages[page].prose)}
+                for needed in PROVIDER_SECTIONS:
+                    if not any(h.startswith(_slugify(needed)) for h in headings):
+                        self.problem(page, f"has no section {needed!r} (every provider page has {PROVIDER_SECTIONS})")
             self.require_in_guide(guide, page.removeprefix("docs/"), f"source type {kind!r} page")
         for policy in policies:
             self.require_page(RECONCILIATION, f"delete policy {policy!r}")

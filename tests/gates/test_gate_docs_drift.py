@@ -173,6 +173,14 @@ def test_mode_page_without_an_example(repo: Path, added: Added) -> None:
     ]
 
 
+def test_provider_page_without_what_is_verified(repo: Path, added: Added) -> None:
+    edit(repo / "docs/connector-provider-oracle.md", "## What is verified", "## Testing")
+    assert added(repo) == [
+        "docs/connector-provider-oracle.md: has no section 'What is verified' "
+        "(every provider page has ('Secret', 'Driver', 'What is verified'))"
+    ]
+
+
 def test_authoring_guide_must_list_every_provider(repo: Path, added: Added) -> None:
     guide = repo / "docs/connector-authoring.md"
     edit(guide, "- MySQL: [`docs/connector-provider-mysql.md`](connector-provider-mysql.md)\n", "")
