@@ -98,6 +98,13 @@ def _type_names(expected: Any) -> str:
     return " or ".join(str(names.get(kind, kind)) for kind in kinds)
 
 
+def _short(value: Any) -> str:
+    """repr() of a value for a message, cut to 40 characters: a 100 kB value must not be copied into every output."""
+    if isinstance(value, str) and len(value) > 40:
+        return f"{value[:40] + '...'!r} ({len(value):,} characters)"
+    return repr(value)
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -109,7 +116,7 @@ def _describe(value: Any) -> str:
         return "null"
     if isinstance(value, int | float):
         return f"the number {value!r}"
-    return f"{value!r}"
+    return _short(value)
 
 
 def _additional(error: ValidationError, pointer: str, mode: str | None) -> Iterator[Finding]:
@@ -134,7 +141,7 @@ def _additional(error: ValidationError, pointer: str, mode: str | None) -> Itera
         where = _field_name(pointer) if pointer else "the top level"
         yield Finding(
             "GS050",
-            f"unknown field {key!r} in {where}",
+            f"unknown field {_short(key)} in {where}",
             child,
             suggestion or f"allowed fields: {', '.join(allowed)}",
             at_key=True,
@@ -245,7 +252,9 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         "minItems",
         "maxItems",
     ):
-        yield Finding("GS055", f"{name}: {error.message}", pointer)
+        yield Finding(
+            "GS055", f"{name}: {error.message.replace(repr(error.instance), _short(error.instance), 1)}", pointer
+        )
     elif kind == "uniqueItems":
         yield Finding("GS053", f"{name} lists the same entry more than once", pointer, "remove the repeated entry")
     elif error.schema is False:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from compiler.check.finding import MAX_SUGGESTION_CANDIDATES, did_you_mean, listing
 from compiler.validation import validate_text
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_did_you_mean_picks_the_closest() -> None:
@@ -45,3 +49,12 @@ spec:
     assert sum(h.startswith("did you mean") for h in hints) == 50
     assert sum(h.startswith("add ") for h in hints) == 10
     assert all("... and 41 more)" in d.message for d in found)
+
+
+def test_long_values_are_shortened_in_schema_messages() -> None:
+    text = (REPO / "connectors" / "hr-employees.yaml").read_text(encoding="utf-8")
+    found = validate_text(text.replace("location: global", "location: " + "x" * 100_000), path="hr-employees.yaml")
+    (diagnostic,) = found
+    assert diagnostic.code == "GS053"
+    assert "(100,000 characters)" in diagnostic.message
+    assert len(diagnostic.message) < 200
