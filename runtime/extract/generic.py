@@ -8,6 +8,7 @@ driver gives Python types (pyodbc), else from the first rows (`RowBatcher`).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from runtime.extract.urls import Target
 # SQL Server ODBC drivers in order of preference when the URL names none (`?driver=...`).
 MSSQL_ODBC_DRIVERS = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
 CONNECT_TIMEOUT_SECONDS = 10
+CONNECT_DEADLINE_SECONDS = 30
 
 # driver -> connect() keyword for a connect timeout, so a dead host fails in seconds, not minutes.
 _TIMEOUT_ARGS: dict[str, str] = {
@@ -85,12 +87,36 @@ class SqlAlchemyExtractor:
         if target.driver == "pyodbc" and target.provider == "mssql":
             url = with_odbc_driver(url, odbc_drivers())
         self.engine = self._engine(url)
-        try:
-            self.conn: Connection = self.engine.connect()
-        except exc.DBAPIError as error:
-            raise target.error(
-                "cannot connect", _reason(error), "check host, port, database and credentials in the secret"
+        self.conn: Connection = self._connect()
+
+    def _connect(self) -> Connection:
+        """Connect within a deadline: some drivers (FreeTDS, measured) ignore their login timeout when a host
+        accepts TCP but never answers, which would hang a scheduled run forever."""
+        outcome: list[Connection | BaseException] = []
+
+        def attempt() -> None:
+            try:
+                outcome.append(self.engine.connect())
+            except BaseException as error:  # handed back to the calling thread
+                outcome.append(error)
+
+        worker = threading.Thread(target=attempt, name="sql-connect", daemon=True)
+        worker.start()
+        worker.join(CONNECT_DEADLINE_SECONDS)
+        if not outcome:
+            raise self.target.error(
+                f"no answer within {CONNECT_DEADLINE_SECONDS} s while connecting",
+                None,
+                "check that the host and port belong to the database server (not a proxy that accepts and waits)",
+            )
+        result = outcome[0]
+        if isinstance(result, exc.DBAPIError):
+            raise self.target.error(
+                "cannot connect", _reason(result), "check host, port, database and credentials in the secret"
             ) from None
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def _engine(self, url: URL) -> Engine:
         try:

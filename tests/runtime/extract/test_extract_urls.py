@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import socket
+import threading
+import time
 
 import pytest
 from extract_helpers import CANARY, make_source
@@ -11,7 +15,7 @@ from sqlalchemy.dialects.postgresql import psycopg as sa_psycopg
 from sqlalchemy.engine import make_url
 
 from runtime.errors import SourceError
-from runtime.extract import open_extractor
+from runtime.extract import generic, open_extractor
 from runtime.extract.binds import bind, dollar_dialect
 from runtime.extract.generic import MSSQL_ODBC_DRIVERS, connect_args, with_odbc_driver
 from runtime.extract.urls import parse_target, scrub
@@ -203,3 +207,35 @@ def test_closed_port_is_a_clean_source_error(provider: str, url: str, closed_por
     assert "cannot connect" in message
     assert f"127.0.0.1:{closed_port}" in message
     assert "Traceback" not in message
+
+
+def test_server_that_accepts_but_never_answers_hits_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    pyodbc = pytest.importorskip("pyodbc", reason="pyodbc needs libodbc (apt-get install unixodbc tdsodbc)")
+    if "FreeTDS" not in pyodbc.drivers():
+        pytest.skip("FreeTDS ODBC driver not installed (apt-get install tdsodbc)")
+    monkeypatch.setattr(generic, "CONNECT_DEADLINE_SECONDS", 2)
+    held: list[socket.socket] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+
+    def accept_and_wait() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+
+    acceptor = threading.Thread(target=accept_and_wait, daemon=True)
+    acceptor.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(SourceError, match="no answer within 2 s") as caught:
+            open_extractor(make_source("mssql"), f"mssql://sa:{CANARY}@127.0.0.1:{port}/master?driver=FreeTDS")
+        assert time.perf_counter() - started < 10
+        assert CANARY not in str(caught.value)
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        acceptor.join(5)
+        for connection in held:
+            connection.close()
