@@ -168,9 +168,25 @@ class _Builder:
         return result
 
 
+_CORE_PATTERNS = {tag: re.compile(pattern) for tag, pattern, _first in _CORE_SCALARS}
+"""An explicit tag (`!!float x`) must still be written the way the core schema writes that type."""
+
+
 def _scalar(node: ScalarNode) -> Any:
     value: str = node.value
     tag = node.tag
+    pattern = _CORE_PATTERNS.get(tag)
+    if pattern is not None and not pattern.match(value):
+        kind = tag.rsplit(":", 1)[-1]
+        raise ReadError(
+            Problem(
+                "GS001",
+                f"{value[:40]!r} is not a valid {kind} (tagged !!{kind})",
+                _span(node),
+                "",
+                f"remove the !!{kind} tag, or write a {kind} value",
+            )
+        )
     if tag == "tag:yaml.org,2002:null":
         return None
     if tag == "tag:yaml.org,2002:bool":

@@ -158,6 +158,9 @@ def _line_edit(text: str, index: int, edit: str, extra: str) -> str:
         lines[i] = f"{key}{sep}*a" if sep else line + " *a"
     elif edit == "marker":
         lines.insert(i, "---")
+    elif edit == "tag":  # an explicit tag, standard or not, before the value
+        tag = ["!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq", "!!binary", "!local"][len(extra) % 9]
+        lines[i] = line.replace(": ", f": {tag} ", 1)
     return "\n".join(lines)
 
 
@@ -167,7 +170,7 @@ def _line_edit(text: str, index: int, edit: str, extra: str) -> str:
     edits=st.lists(
         st.tuples(
             st.integers(min_value=0, max_value=200),
-            st.sampled_from(["duplicate", "tab", "indent", "dedent", "insert", "anchor", "alias", "marker"]),
+            st.sampled_from(["duplicate", "tab", "indent", "dedent", "insert", "anchor", "alias", "marker", "tag"]),
             st.text(max_size=6),
         ),
         min_size=1,
