@@ -10,7 +10,9 @@ Which path runs (an explicit table, no discovery):
 | sqlite   | -                            | sqlite3, read-only, rows -> Arrow (`embedded`)               |
 | any      | any other (pyodbc, oracledb) | SQLAlchemy Core, stream_results + fetchmany (`generic`)      |
 
-Every failure is a `runtime.errors.SourceError` whose message never holds the URL's password.
+Guarantees to the engine: batches share one schema; an empty result still yields one zero-row batch carrying
+the schema; every failure, before or during the stream, is a `runtime.errors.SourceError` whose message never
+holds the URL's password; sessions are read-only; `close()` also stops a stream still running.
 """
 
 from __future__ import annotations
