@@ -12,7 +12,8 @@ Which path runs (an explicit table, no discovery):
 
 Guarantees to the engine: batches share one schema; an empty result still yields one zero-row batch carrying
 the schema; every failure, before or during the stream, is a `runtime.errors.SourceError` whose message never
-holds the URL's password; sessions are read-only; `close()` also stops a stream still running.
+holds the URL's password; PostgreSQL, MariaDB, DuckDB and SQLite sessions are read-only; `close()` also stops a
+stream still running.
 """
 
 from __future__ import annotations

@@ -211,3 +211,9 @@ def test_close_while_streaming(my: str) -> None:
     extractor.close()
     with pytest.raises(StopIteration):
         next(stream)
+
+
+def test_session_is_read_only(my: str, extractor: MySqlExtractor) -> None:
+    with pytest.raises(SourceError, match="READ ONLY"):
+        list(extractor.batches("INSERT INTO ex_big (id) VALUES (0)", {}))
+    assert read_all(extractor, "SELECT COUNT(*) AS n FROM ex_big").column("n").to_pylist() == [BIG_ROWS]
