@@ -217,3 +217,14 @@ def test_session_is_read_only(my: str, extractor: MySqlExtractor) -> None:
     with pytest.raises(SourceError, match="READ ONLY"):
         list(extractor.batches("INSERT INTO ex_big (id) VALUES (0)", {}))
     assert read_all(extractor, "SELECT COUNT(*) AS n FROM ex_big").column("n").to_pylist() == [BIG_ROWS]
+
+
+def test_long_values_use_every_length_encoding(my: str, extractor: MySqlExtractor) -> None:
+    conn = _admin(my)
+    with conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE ex_long (id INT PRIMARY KEY, a MEDIUMTEXT, b TEXT, c VARCHAR(10))")
+        cursor.execute("INSERT INTO ex_long VALUES (1, REPEAT('x', 70000), REPEAT('é', 300), NULL), (2, '', NULL, 'z')")
+    conn.close()
+    rows = read_all(extractor, "SELECT * FROM ex_long ORDER BY id").to_pylist()
+    assert rows[0] == {"id": 1, "a": "x" * 70000, "b": "é" * 300, "c": None}
+    assert rows[1] == {"id": 2, "a": "", "b": None, "c": "z"}
