@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from pathlib import Path
 
 import pytest
 
 from compiler.load import MAX_FILE_BYTES, load_bytes
 from compiler.load.positions import Positions, Span, escape, join, parent
+from compiler.validation import validate_text
 
 
 def _data(text: str) -> object:
@@ -151,3 +153,15 @@ def test_merge_keys_are_not_magic() -> None:
     """`<<` is a YAML 1.1 feature; in the core schema it is an ordinary key (and the schema then rejects it)."""
     data = _data("base: &b {x: 1}\ncopy:\n  <<: *b\n")
     assert data == {"base": {"x": 1}, "copy": {"<<": {"x": 1}}}
+
+
+def test_crlf_files_read_like_lf_files() -> None:
+    """A connector saved on Windows: same data, same positions, and the valid example stays valid."""
+    text = "a:\n  b: [1, 2]\n  c: x\n"
+    lf, crlf = load_bytes(text.encode(), "x.yaml"), load_bytes(text.replace("\n", "\r\n").encode(), "x.yaml")
+    assert crlf.documents[0].data == lf.documents[0].data
+    assert crlf.documents[0].positions.keys == lf.documents[0].positions.keys
+    example = (Path(__file__).resolve().parents[2] / "connectors" / "hr-employees.yaml").read_text(encoding="utf-8")
+    assert validate_text(example.replace("\n", "\r\n"), path="hr-employees.yaml") == []
+    broken = example.replace("location: global", "location: mars").replace("\n", "\r\n")
+    assert [(d.code, d.line, d.column) for d in validate_text(broken, path="hr-employees.yaml")] == [("GS053", 30, 15)]
