@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import unicodedata
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
@@ -105,6 +106,14 @@ def _short(value: Any) -> str:
     return repr(value)
 
 
+def _lookalike(key: str) -> str:
+    """Field names are ASCII; a Cyrillic a (U+0430) or a zero-width space makes a key look right and still be unknown."""
+    odd = next((ch for ch in key if not (ch.isascii() and ch.isprintable())), None)
+    if odd is None:
+        return ""
+    return f" (it contains {unicodedata.name(odd, 'a control character')}, U+{ord(odd):04X})"
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -141,7 +150,7 @@ def _additional(error: ValidationError, pointer: str, mode: str | None) -> Itera
         where = _field_name(pointer) if pointer else "the top level"
         yield Finding(
             "GS050",
-            f"unknown field {_short(key)} in {where}",
+            f"unknown field {_short(key)} in {where}{_lookalike(key)}",
             child,
             suggestion or f"allowed fields: {', '.join(allowed)}",
             at_key=True,
