@@ -190,7 +190,8 @@ def _enum(error: ValidationError, pointer: str, mode: str | None) -> Finding:
     choices = ", ".join(map(str, allowed))
     return Finding(
         "GS053",
-        f"{_field_name(pointer)} must be {'one of ' if len(allowed) > 1 else ''}{choices}; got {_describe(value)}",
+        f"{_field_name(pointer)} must be {'one of ' if len(allowed) > 1 else ''}{choices}; got {_describe(value)}"
+        + (_lookalike(value) if isinstance(value, str) else ""),
         pointer,
         hint,
     )
