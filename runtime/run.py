@@ -27,6 +27,7 @@ from runtime.deliver import ArtifactSink, LineWriter, finish_artifacts, sink_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
 from runtime.map.documents import HASH_ALGORITHM
 from runtime.reconcile import Changes, check_delete_guard, check_duplicates, diff
+from runtime.reconcile.diff import DOC_STATUS
 from runtime.redact import redact
 from runtime.report import RunReport
 from runtime.stage import StageResult, open_workspace, stage_batches
@@ -114,7 +115,9 @@ def _preview(con: duckdb.DuckDBPyConnection, policy: str) -> dict[str, list[str]
     """A few document ids per kind of change, for a dry run to show (like `terraform plan`)."""
     preview: dict[str, list[str]] = {}
     for status in ("new", "changed", "restored"):
-        rows = con.execute("SELECT id FROM docs WHERE status = ? ORDER BY id LIMIT ?", [status, PREVIEW_IDS]).fetchall()
+        rows = con.execute(
+            f"SELECT id FROM ({DOC_STATUS}) WHERE status = ? ORDER BY id LIMIT ?", [status, PREVIEW_IDS]
+        ).fetchall()
         preview[status] = [str(row[0]) for row in rows]
     gone = [str(row[0]) for row in con.execute("SELECT id FROM missing ORDER BY id LIMIT ?", [PREVIEW_IDS]).fetchall()]
     preview["soft-delete" if policy == "soft_delete_only" else "delete"] = gone

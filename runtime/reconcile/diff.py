@@ -40,6 +40,14 @@ class Changes:
         return self.deleted + self.soft_deleted
 
 
+DOC_STATUS = (
+    "SELECT d.id, CASE WHEN d.status <> 'pending' THEN d.status WHEN k.id IS NULL THEN 'new' ELSE 'changed' END"
+    " AS status FROM docs d LEFT JOIN known k ON d.status = 'pending' AND k.idh = d.idh AND k.id = d.id"
+)
+"""Each staged upsert as new, changed or restored. Staging leaves new and changed both `pending` (not matched
+by id + content hash); one join with the known ids tells them apart, without rewriting `docs`."""
+
+
 def check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a snapshot in which two records map to one document id (never merge them silently)."""
     if one(con, "SELECT idh FROM keys GROUP BY idh HAVING count(*) > 1 LIMIT 1") is None:
@@ -68,10 +76,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool, state_has_docs: bool) -> Changes:
     """Count the changes and fill the temp table `missing(id, deleted_at)` per the delete policy."""
-    # Staging left upserts `pending` (not matched by id + content hash): one semi-join splits new from changed.
-    con.execute("UPDATE docs SET status = 'changed' WHERE status = 'pending' AND id IN (SELECT id FROM known)")
-    con.execute("UPDATE docs SET status = 'new' WHERE status = 'pending'")
-    status = dict(con.execute("SELECT status, count(*) FROM docs GROUP BY status").fetchall())
+    status = dict(con.execute(f"SELECT status, count(*) FROM ({DOC_STATUS}) GROUP BY status").fetchall())
     extracted = _count(con, "SELECT count(*) FROM keys")
     known = _count(con, "SELECT count(*) FROM known WHERE NOT coalesce(deleted, false)")
     policy = plan.reconciliation.delete_policy

@@ -92,7 +92,7 @@ def test_failure_mid_stream_changes_nothing(tmp_path: Path, policy: str) -> None
 def test_unexpected_driver_exception_becomes_a_source_error(tmp_path: Path) -> None:
     class Broken:
         def batches(self, statement: str, params: object) -> object:
-            yield pa.record_batch({"id": [1]})
+            yield docs_table([1]).to_batches()[0]
             raise ConnectionResetError("server closed the connection unexpectedly")
 
         def close(self) -> None:
