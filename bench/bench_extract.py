@@ -278,7 +278,9 @@ def render(groups: list[tuple[str, list[Figure]]], args: argparse.Namespace) -> 
         f"`python -m bench.bench_extract --rows {args.rows} --repeat {args.repeat}`: table `{args.table}` (id, title, "
         f"~500-byte body, department, updated_at), {args.rows:,} rows; median of {args.repeat} interleaved runs, "
         f"each contender in its own process; {os.cpu_count()} cores, Python {platform.python_version()}. "
-        "Ratios are against the database's own CLI in the same run.",
+        "Ratios are against the database's own CLI in the same run. "
+        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())}, load average {os.getloadavg()[0]:.1f} at the end "
+        "(other jobs share the machine).",
         "",
     ]
     for title, figures in groups:
