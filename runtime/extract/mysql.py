@@ -37,6 +37,8 @@ _TEXTUAL = {
     FIELD_TYPE.BLOB,
 }
 _BINARY_CHARSET = 63
+_BOOLEAN_OPTIONS = frozenset({"ssl_verify_cert", "ssl_verify_identity"})
+_QUERY_OPTIONS = frozenset({"charset", "unix_socket", "ssl_ca", "ssl_cert", "ssl_key"}) | _BOOLEAN_OPTIONS
 
 
 def arrow_type(field: Any) -> pa.DataType:
@@ -136,8 +138,20 @@ class MySqlExtractor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _options(self) -> dict[str, Any]:
+        """URL query parameters PyMySQL understands; anything else is refused rather than silently ignored."""
+        options: dict[str, Any] = {}
+        for key, value in self.target.url.query.items():
+            if key not in _QUERY_OPTIONS or not isinstance(value, str):
+                raise self.target.error(
+                    f"unsupported URL parameter {key!r}", None, f"use only {', '.join(sorted(_QUERY_OPTIONS))}"
+                )
+            options[key] = value.lower() in ("1", "true", "yes") if key in _BOOLEAN_OPTIONS else value
+        return options
+
     def _connect(self) -> Any:
         url = self.target.url
+        options = self._options()
         try:
             conn = pymysql.connect(
                 host=url.host or "localhost",
@@ -145,7 +159,8 @@ class MySqlExtractor:
                 user=url.username or "",
                 password=url.password or "",
                 database=url.database or None,
-                charset=str(url.query.get("charset", "utf8mb4")),
+                charset=options.pop("charset", "utf8mb4"),
+                **options,
                 conv=_ENCODERS,
                 cursorclass=pymysql.cursors.SSCursor,
                 autocommit=True,

@@ -66,18 +66,18 @@ class _Column:
 def connect(target: Target, connect_timeout: int = 10) -> psycopg.Connection[Any]:
     """A read-only psycopg connection in UTC with ISO dates (what the CSV parsing expects)."""
     url = target.url
-    options: dict[str, Any] = {str(k): v for k, v in url.query.items() if isinstance(v, str)}
-    options.setdefault("connect_timeout", connect_timeout)
+    params: dict[str, Any] = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+        "connect_timeout": connect_timeout,
+    }
+    # Query parameters are libpq keywords (sslmode, options, host=/socket/dir, ...) and win over the defaults.
+    params.update({str(k): v for k, v in url.query.items() if isinstance(v, str)})
     try:
-        conn = psycopg.connect(
-            host=url.host or None,
-            port=url.port or None,
-            user=url.username or None,
-            password=url.password or None,
-            dbname=url.database or None,
-            autocommit=False,
-            **options,
-        )
+        conn = psycopg.connect(autocommit=False, **{k: v for k, v in params.items() if v not in (None, "")})
     except psycopg.Error as error:
         raise target.error(
             "cannot connect", error, "check host, port, database and credentials in the secret"

@@ -228,3 +228,13 @@ def test_long_values_use_every_length_encoding(my: str, extractor: MySqlExtracto
     rows = read_all(extractor, "SELECT * FROM ex_long ORDER BY id").to_pylist()
     assert rows[0] == {"id": 1, "a": "x" * 70000, "b": "é" * 300, "c": None}
     assert rows[1] == {"id": 2, "a": "", "b": None, "c": "z"}
+
+
+def test_url_parameters_are_checked(my: str) -> None:
+    with pytest.raises(SourceError, match=r"unsupported URL parameter 'sslmode'.*ssl_ca"):
+        open_extractor(make_source("mysql"), my + "?sslmode=require")
+    extractor = open_extractor(make_source("mysql"), my + "?charset=utf8mb4")
+    try:
+        assert read_all(extractor, "SELECT 'é' AS e").column("e").to_pylist() == ["é"]
+    finally:
+        extractor.close()

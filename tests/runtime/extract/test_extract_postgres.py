@@ -234,3 +234,14 @@ def test_trailing_line_comment_and_array_rewrite(extractor: PostgresExtractor) -
         extractor, "SELECT id, nums FROM ex_types WHERE id = :watermark -- trailing comment", {"watermark": 1}
     )
     assert table.to_pylist() == [{"id": 1, "nums": [1, 2, 3]}]
+
+
+def test_url_query_parameters_reach_libpq(pg: str) -> None:
+    url = make_url(pg)
+    socket_url = f"postgresql://{url.username}@/{url.database}?host=127.0.0.1&port={url.port}&application_name=gs-x"
+    extractor = open_extractor(make_source("postgres"), socket_url)
+    try:
+        table = read_all(extractor, "SELECT current_setting('application_name') AS app")
+        assert table.column("app").to_pylist() == ["gs-x"]
+    finally:
+        extractor.close()
