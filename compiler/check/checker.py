@@ -104,7 +104,9 @@ def check_loaded(loaded: LoadedFile, *, check_file_name: bool = True) -> Checked
     documents: list[Any] = []
     lines = loaded.text.splitlines()
     for document in loaded.documents:
-        found, document_facts = _check_document(loaded.path, document, lines, check_file_name)
+        # A file holding several connectors cannot be named after each; GS102 keeps their names apart.
+        single = len(loaded.documents) == 1
+        found, document_facts = _check_document(loaded.path, document, lines, check_file_name and single)
         diagnostics.extend(found)
         if document_facts is not None:
             facts.append(document_facts)

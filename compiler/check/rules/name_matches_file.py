@@ -1,7 +1,8 @@
 """GS101 name-matches-file: metadata.name must equal the file name stem.
 
 The name keys state, artifacts and plans; a file named after something else is a rename waiting to
-orphan its state.
+orphan its state. Applies to files holding one connector; in a multi-document file every connector still needs
+its own name (GS102).
 
 **Bad** (in `connectors/hr.yaml`)
 
