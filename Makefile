@@ -47,9 +47,9 @@ docs: setup
 ## A tiny run of every benchmark, so that they never rot (figures are meaningless at this size).
 bench-smoke: setup
 	$(BIN)/python bench/bench_validate.py --count 50
-	@for script in bench/bench_build.py bench/bench_extract.py bench/bench_sync.py; do \
-		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script --smoke || exit 1; fi; \
-	done
+	$(BIN)/python bench/bench_build.py --count 20 --runs 1
+	$(BIN)/python bench/bench_extract.py --rows 2000 --repeat 1
+	$(BIN)/python bench/bench_sync.py --rows 2000 --copy-runs 1
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup
