@@ -28,7 +28,7 @@ from runtime.deliver.lines import LineWriter
 from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 
-LINE_BATCH = 65_536
+LINE_BATCH = 16_384
 
 _KEYS = "raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT"
 
