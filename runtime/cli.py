@@ -72,3 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("runtime: interrupted; nothing was committed", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line, never a traceback (secrets are redacted below this level)
+        print(
+            f"runtime: internal error: {type(exc).__name__}: {exc} (this is a bug; please report it)", file=sys.stderr
+        )
+        return 1

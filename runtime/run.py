@@ -161,9 +161,14 @@ class _Run:
         store = StateStore(self.options.state_dir, plan.name)
         if not self.options.dry_run:
             store.lock()
-        workdir = Path(tempfile.mkdtemp(prefix=f"gemini-sync-{plan.name}-"))
-        con = open_workspace(workdir / "stage.duckdb")
         try:
+            workdir = Path(tempfile.mkdtemp(prefix=f"gemini-sync-{plan.name}-"))
+        except OSError as exc:
+            store.release()
+            raise StateError(f"cannot create the run's scratch folder: {exc}") from None
+        con = None
+        try:
+            con = open_workspace(workdir / "stage.duckdb")
             if not self.options.dry_run:
                 (workdir / "artifacts").mkdir()
                 self.upserts = LineWriter(workdir / "artifacts" / "upserts.ndjson")
@@ -171,7 +176,8 @@ class _Run:
         finally:
             if self.upserts is not None:
                 self.upserts.abort()
-            con.close()
+            if con is not None:
+                con.close()
             shutil.rmtree(workdir, ignore_errors=True)
             store.release()
 
@@ -313,5 +319,9 @@ def execute(
         report = run.execute()
     except RuntimeFailure as failure:
         raise type(failure)(redact(str(failure), run.secrets)) from None
+    except (duckdb.Error, OSError) as exc:  # the state file or scratch space: still one line, still no secret
+        raise StateError(
+            redact(f"the run failed in its local state: {type(exc).__name__}: {exc}", run.secrets)
+        ) from None
     report.duration_seconds = time.monotonic() - run.t0
     return report
