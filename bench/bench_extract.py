@@ -57,6 +57,10 @@ NOTES = [
     "(`COPY ... TO '/dev/null'`), but decoding binary rows in Python (psycopg's typed tuples) takes 2.4 s for",
     "1M rows, while pyarrow parses the CSV in about 0.4 s of CPU beside the reader; CSV wins end to end.",
     "",
+    "Memory stays flat with table size (extraction only, measured 2026-11-25 with `--child ours-none` on a",
+    "5,000,000-row copy of the table): PostgreSQL 360 MB at 5M rows against 373 MB at 1M, MariaDB 296 MB against",
+    "295 MB; about 165 MB of that is the imported libraries (pyarrow, DuckDB, SQLAlchemy, drivers).",
+    "",
 ]
 
 
