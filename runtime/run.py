@@ -30,7 +30,7 @@ from runtime.reconcile import Changes, check_delete_guard, check_duplicates, dif
 from runtime.reconcile.diff import DOC_STATUS
 from runtime.redact import redact
 from runtime.report import RunReport
-from runtime.stage import StageResult, open_workspace, stage_batches
+from runtime.stage import StageResult, open_workspace, size_memory, stage_batches
 from runtime.state import StateStore, Watermark
 from runtime.state.store import Commit
 from runtime.state.watermark import checked_type
@@ -222,6 +222,7 @@ class _Run:
     ) -> RunReport:
         plan, report = self.plan, self.report
         store.attach(con, read_only=self.options.dry_run)
+        size_memory(con)
         before, staged, complete = self._extract(con, source, url, store)
         check_duplicates(con)
         changes = diff(con, plan, complete_snapshot=complete, state_has_docs=store.attached)

@@ -29,6 +29,8 @@ from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 
 LINE_BATCH = 16_384
+BASE_MEMORY_MB = 128
+KNOWN_BYTES_PER_DOC = 40
 
 _KEYS = "raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT"
 
@@ -41,7 +43,7 @@ class StageResult:
     watermark_type: str | None
 
 
-def open_workspace(path: Path, memory_limit: str = "128MB") -> duckdb.DuckDBPyConnection:
+def open_workspace(path: Path, memory_limit: str = f"{BASE_MEMORY_MB}MB") -> duckdb.DuckDBPyConnection:
     """The run's scratch DuckDB (a file, deleted with its folder after the run)."""
     con = duckdb.connect(str(path))
     con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -49,6 +51,20 @@ def open_workspace(path: Path, memory_limit: str = "128MB") -> duckdb.DuckDBPyCo
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
     return con
+
+
+def size_memory(con: duckdb.DuckDBPyConnection) -> int:
+    """Give DuckDB room for the state's hash table (~40 bytes a known document) on top of a fixed base.
+
+    Staging joins every record with `known`; if that hash table does not fit, DuckDB partitions and spills
+    both sides, the streamed records with all their columns included, and an unchanged re-sync of 5M rows
+    takes 10x longer than of 1M. Returns the limit set, in MB.
+    """
+    row = one(con, "SELECT count(*) FROM known")
+    known = int(row[0]) if row else 0
+    limit = BASE_MEMORY_MB + known * KNOWN_BYTES_PER_DOC // (1024 * 1024)
+    con.execute(f"SET memory_limit = '{limit}MB'")
+    return limit
 
 
 class _Source:
