@@ -144,6 +144,29 @@ def _count(url: str, table: str) -> int:
     return int(row[0]) if row else -1
 
 
+def _dlt(url: str, table: str) -> dict[str, Any] | None:
+    """dlt's `sql_table` (pyarrow backend) loading the same table into DuckDB: bench_extract's child."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_extract", "--child", "dlt", "postgres", url, table],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print("note: dlt comparison skipped (dlt not installed? pip install -e '.[bench]')", file=sys.stderr)
+        return None
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = int(data["rows"])
+    counts = {"new": rows, "changed": 0, "restored": 0, "deleted": 0, "extracted": rows}
+    return {
+        "seconds": data["seconds"],
+        "cpuSeconds": float("nan"),
+        "peakRssMb": data["peak_rss_mb"],
+        "report": {"counts": counts},
+    }
+
+
 def _edit_one_percent(url: str, table: str) -> int:
     import psycopg
 
@@ -155,38 +178,8 @@ def _edit_one_percent(url: str, table: str) -> int:
         return cursor.rowcount
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--pg-url", default=PG_URL)
-    parser.add_argument("--table", default="bench_sync_docs")
-    parser.add_argument("--copy-runs", type=int, default=3, help="psql \\copy repetitions (median is used)")
-    parser.add_argument("--reuse", action="store_true", help="keep the table if it already has --rows rows")
-    parser.add_argument("--repeat", type=int, default=1, help="run every phase this many times (median shown)")
-    parser.add_argument("--child", nargs=2, metavar=("PLAN", "STATE"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        _child(*args.child)
-        return
-
-    if not (args.reuse and _count(args.pg_url, args.table) == args.rows):
-        print(f"generating {args.rows:,} rows in {args.table} ...", file=sys.stderr)
-        create_pg(args.pg_url, args.rows, args.table)
-    copies = [_psql_copy(args.pg_url, args.table) for _ in range(max(1, args.copy_runs))]
+def _print(runs: dict[str, list[dict[str, Any]]], copies: list[float], edited: int, args: argparse.Namespace) -> None:
     copy = statistics.median(copies)
-    runs: dict[str, list[dict[str, Any]]] = {"first sync": [], "unchanged re-sync": [], "1% change re-sync": []}
-    edited = 0
-    with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
-        folder = Path(scratch)
-        plan = _compile(folder, args.table)
-        for attempt in range(max(1, args.repeat)):
-            state = folder / f"state-{attempt}"
-            runs["first sync"].append(_phase(plan, state, args.pg_url))
-            runs["unchanged re-sync"].append(_phase(plan, state, args.pg_url))
-            edited = _edit_one_percent(args.pg_url, args.table)
-            runs["1% change re-sync"].append(_phase(plan, state, args.pg_url))
-            shutil.rmtree(folder / "artifacts", ignore_errors=True)
-
     print(f"\nruntime sync, PostgreSQL, {args.rows:,} rows (id, title, ~500-byte body, department, updated_at)")
     print(
         f"psql \\copy of the same query: median {copy:.2f} s of {len(copies)} ({', '.join(f'{c:.2f}' for c in copies)})"
@@ -209,13 +202,55 @@ def main() -> None:
             f"{label:22} {seconds:8.2f} {seconds / copy:7.2f} {cpu:6.2f} {rate:10,.0f} {peak:7.0f}MB"
             f"  {upserts:,}/{counts['deleted']:,}  [{shown}]"
         )
-    peak_all = max(a["peakRssMb"] for attempts in runs.values() for a in attempts)
+    peak_all = max(a["peakRssMb"] for label, attempts in runs.items() if "dlt" not in label for a in attempts)
     print("\ntargets: unchanged <= 1.5 x copy, first sync <= 3 x copy, peak RSS < 600 MB (at 1M rows)")
     print(f"  unchanged  {medians['unchanged re-sync'] / copy:.2f} x copy")
     print(f"  first sync {medians['first sync'] / copy:.2f} x copy")
     print(f"  peak RSS   {peak_all:.0f} MB")
     changed_upserts = runs["1% change re-sync"][-1]["report"]["counts"]["changed"]
     print(f"  1% change  upserted {changed_upserts:,} documents for {edited:,} edited rows")
+    if "dlt pyarrow -> DuckDB" in medians:
+        faster = medians["dlt pyarrow -> DuckDB"] / medians["unchanged re-sync"]
+        print(f"  unchanged re-sync is {faster:.1f} x faster than dlt pyarrow loading the same table (target >= 4 x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--table", default="bench_sync_docs")
+    parser.add_argument("--copy-runs", type=int, default=3, help="psql \\copy repetitions (median is used)")
+    parser.add_argument("--reuse", action="store_true", help="keep the table if it already has --rows rows")
+    parser.add_argument("--repeat", type=int, default=1, help="run every phase this many times (median shown)")
+    parser.add_argument("--no-dlt", action="store_true", help="skip the dlt comparison (run when dlt is installed)")
+    parser.add_argument("--child", nargs=2, metavar=("PLAN", "STATE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+
+    if not (args.reuse and _count(args.pg_url, args.table) == args.rows):
+        print(f"generating {args.rows:,} rows in {args.table} ...", file=sys.stderr)
+        create_pg(args.pg_url, args.rows, args.table)
+    copies = [_psql_copy(args.pg_url, args.table) for _ in range(max(1, args.copy_runs))]
+    runs: dict[str, list[dict[str, Any]]] = {"first sync": [], "unchanged re-sync": [], "1% change re-sync": []}
+    edited = 0
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
+        folder = Path(scratch)
+        plan = _compile(folder, args.table)
+        for attempt in range(max(1, args.repeat)):
+            state = folder / f"state-{attempt}"
+            runs["first sync"].append(_phase(plan, state, args.pg_url))
+            runs["unchanged re-sync"].append(_phase(plan, state, args.pg_url))
+            edited = _edit_one_percent(args.pg_url, args.table)
+            runs["1% change re-sync"].append(_phase(plan, state, args.pg_url))
+            shutil.rmtree(folder / "artifacts", ignore_errors=True)
+            if not args.no_dlt:
+                dlt = _dlt(args.pg_url, args.table)
+                if dlt is not None:
+                    runs.setdefault("dlt pyarrow -> DuckDB", []).append(dlt)
+
+    _print(runs, copies, edited, args)
 
 
 if __name__ == "__main__":
