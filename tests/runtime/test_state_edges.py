@@ -1,0 +1,48 @@
+"""State edge cases: a changed hash algorithm, a policy switch to soft deletes, a full disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from runtime.deliver import LineWriter
+from runtime.errors import StateError
+from tests.runtime.harness import Harness, docs_table
+from tests.runtime.planbuilder import make_plan
+
+
+def test_a_different_hash_algorithm_reupserts_everything_once(tmp_path: Path) -> None:
+    h = Harness(tmp_path, make_plan((tmp_path / "out").as_uri()))
+    h.run(docs_table(range(1, 6)))
+    with duckdb.connect(str(h.state_path())) as con:
+        con.execute("UPDATE meta SET value = 'duckdb-hash:0.1' WHERE key = 'hash_algorithm'")
+    again = h.run(docs_table(range(1, 6)))
+    assert again.changes is not None
+    assert (again.changes.changed, again.changes.unchanged) == (5, 0)
+    assert any("duckdb-hash:0.1" in note for note in again.notes)
+    third = h.run(docs_table(range(1, 6)))
+    assert third.changes is not None
+    assert third.changes.unchanged == 5
+
+
+def test_switching_to_soft_delete_skips_documents_it_cannot_mark(tmp_path: Path) -> None:
+    out = (tmp_path / "out").as_uri()
+    h = Harness(tmp_path, make_plan(out, policy="never_delete"))
+    h.run(docs_table(range(1, 6)))
+    h.plan = make_plan(out, policy="soft_delete_only")
+    report = h.run(docs_table(range(1, 5)))  # 5 vanished; its JSON was never kept under never_delete
+    assert report.changes is not None
+    assert report.changes.soft_deleted == 0
+    assert report.changes.soft_unmarkable == 1
+    assert "no stored copy" in report.skipped[0]["reason"]
+    assert h.state()["5"] is False  # left as it is
+
+
+def test_a_full_disk_is_a_state_error() -> None:
+    writer = LineWriter(Path("/dev/full"))
+    writer.write(pa.array(["x" * 100_000 + "\n"] * 10))
+    with pytest.raises(StateError, match="cannot write /dev/full"):
+        writer.close()
