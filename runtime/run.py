@@ -168,7 +168,7 @@ class _Run:
             raise StateError(f"cannot create the run's scratch folder: {exc}") from None
         con = None
         try:
-            con = open_workspace(workdir / "stage.duckdb")
+            con = open_workspace(workdir)
             if not self.options.dry_run:
                 (workdir / "artifacts").mkdir()
                 self.upserts = LineWriter(workdir / "artifacts" / "upserts.ndjson")

@@ -6,8 +6,8 @@ DuckDB scans the extractor's batches as an Arrow stream (`stage_source`) and, in
     document with the same id and content hash (the join is on two 64-bit hashes, twice as fast as on id text);
   - renders document JSON only for new, changed or restored records (`CASE` evaluates only those rows).
 The result streams back in small Arrow batches: rendered lines go straight to the run's upserts file, every
-record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's scratch DuckDB file, through a
-second connection). An unchanged re-sync renders nothing; a first sync never holds documents in memory; the
+record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's scratch DuckDB, which spills
+to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a first sync never holds documents in memory; the
 cost per record does not grow with the size of the state.
 """
 
@@ -43,11 +43,15 @@ class StageResult:
     watermark_type: str | None
 
 
-def open_workspace(path: Path, memory_limit: str = f"{BASE_MEMORY_MB}MB") -> duckdb.DuckDBPyConnection:
-    """The run's scratch DuckDB (a file, deleted with its folder after the run)."""
-    con = duckdb.connect(str(path))
+def open_workspace(folder: Path, memory_limit: str = f"{BASE_MEMORY_MB}MB") -> duckdb.DuckDBPyConnection:
+    """The run's scratch DuckDB: in memory, spilling to `folder/spill` past the memory limit.
+
+    Not a database file: closing a file runs a checkpoint that writes the staged tables to disk only for the
+    folder to be deleted (~0.2 s per 1M records).
+    """
+    con = duckdb.connect(":memory:")
     con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute(f"SET temp_directory = '{str(path.parent / 'spill').replace(chr(39), chr(39) * 2)}'")
+    con.execute(f"SET temp_directory = '{str(folder / 'spill').replace(chr(39), chr(39) * 2)}'")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
     return con
