@@ -7,8 +7,8 @@ DuckDB scans the extractor's batches as an Arrow stream (`stage_source`) and, in
   - renders document JSON only for new, changed or restored records (`CASE` evaluates only those rows).
 The result streams back in small Arrow batches: rendered lines go straight to the run's upserts file, every
 record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's scratch DuckDB, which spills
-to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a first sync never holds documents in memory; the
-cost per record does not grow with the size of the state.
+to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
+first sync never holds documents in memory; the cost per record does not grow with the size of the state.
 """
 
 from __future__ import annotations
