@@ -52,7 +52,7 @@ _LIST_ELEMENTS: dict[int, pa.DataType] = {
     700: pa.float64(),
     701: pa.float64(),
 }
-_MAX_CHUNK_BYTES = 64 << 20
+_MAX_CHUNK_BYTES = 16 << 20
 _END = object()
 
 
