@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlalchemy.dialects.sqlite import pysqlite
 
 from runtime.extract.binds import bind, dollar_dialect
-from runtime.extract.rows import ConversionError, RowBatcher, empty_batch
+from runtime.extract.rows import RowBatcher, empty_batch, stream_rows
 from runtime.extract.urls import Target
 
 
@@ -114,20 +114,6 @@ class SqliteExtractor:
                 raise self.target.error("the statement failed", error, "check the query against the source") from None
             names = [d[0] for d in cursor.description or ()]
             batcher = RowBatcher(names, [None] * len(names))
-            empty = True
-            while True:
-                try:
-                    rows = cursor.fetchmany(self.batch_size)
-                except sqlite3.Error as error:
-                    raise self.target.error("the query failed while streaming rows", error) from None
-                if not rows:
-                    break
-                empty = False
-                try:
-                    yield batcher.batch(rows)
-                except ConversionError as error:
-                    raise self.target.error("a value could not be converted", str(error)) from None
-            if empty:
-                yield batcher.batch([])
+            yield from stream_rows(cursor.fetchmany, batcher, self.batch_size, self.target.error, (sqlite3.Error,))
         finally:
             cursor.close()

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from runtime.errors import SourceError
 from runtime.extract.binds import strip_statement
-from runtime.extract.rows import ConversionError, RowBatcher, type_from_description
+from runtime.extract.rows import RowBatcher, stream_rows, type_from_description
 from runtime.extract.urls import Target
 
 # SQL Server ODBC drivers in order of preference when the URL names none (`?driver=...`).
@@ -161,21 +161,11 @@ class SqlAlchemyExtractor:
             names = list(result.keys())
             types = [type_from_description(d[1], d[4], d[5]) for d in description] or [None] * len(names)
             batcher = RowBatcher(names, types)
-            empty = True
-            while True:
-                try:
-                    rows = result.fetchmany(self.batch_size)
-                except exc.SQLAlchemyError as error:
-                    raise self.target.error("the query failed while streaming rows", _reason(error)) from None
-                if not rows:
-                    break
-                empty = False
-                try:
-                    yield batcher.batch(rows)
-                except ConversionError as error:
-                    raise self.target.error("a value could not be converted", str(error)) from None
-            if empty:
-                yield batcher.batch([])
+
+            def fail(what: str, cause: BaseException | str) -> Exception:
+                return self.target.error(what, _reason(cause) if isinstance(cause, exc.SQLAlchemyError) else cause)
+
+            yield from stream_rows(result.fetchmany, batcher, self.batch_size, fail, (exc.SQLAlchemyError,))
         finally:
             result.close()
             self._rollback()

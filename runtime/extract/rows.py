@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -100,3 +101,31 @@ class RowBatcher:
                     f"column {self.names[index]!r}: a value does not fit the column type {target} "
                     f"set by earlier rows ({first})"
                 ) from None
+
+
+def stream_rows(
+    fetchmany: Callable[[int], Sequence[Sequence[Any]]],
+    batcher: RowBatcher,
+    batch_size: int,
+    fail: Callable[[str, BaseException | str], Exception],
+    driver_errors: tuple[type[BaseException], ...],
+) -> Iterator[pa.RecordBatch]:
+    """Batches from a DB-API style `fetchmany` until it runs dry; one typed empty batch for an empty result.
+
+    A driver error while fetching, or a value that does not fit its column, becomes `fail(what, cause)`.
+    """
+    empty = True
+    while True:
+        try:
+            rows = fetchmany(batch_size)
+        except driver_errors as error:
+            raise fail("the query failed while streaming rows", error) from None
+        if not rows:
+            break
+        empty = False
+        try:
+            yield batcher.batch(rows)
+        except ConversionError as error:
+            raise fail("a value could not be converted", str(error)) from None
+    if empty:
+        yield batcher.batch([])
