@@ -17,47 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from corpus import connector
+
 ROOT = Path(__file__).resolve().parent.parent
-
-MODES = ("sql_pull", "rest_pull", "rest_push")
-PROVIDERS = ("postgres", "mysql", "mssql", "oracle")
-POLICIES = ("auto_delete_missing", "soft_delete_only", "never_delete")
-
-
-def connector(index: int) -> str:
-    """A valid connector, varied so that caches inside the linter see distinct SQL and templates."""
-    name = f"conn-{index:05d}"
-    mode = MODES[index % 3]
-    head = f"apiVersion: sync.gemini.io/v1alpha1\nkind: Connector\nmetadata:\n  name: {name}\nspec:\n  mode: {mode}\n"
-    if mode == "sql_pull":
-        provider = PROVIDERS[index % 4]
-        source = (
-            f'  schedule: "{index % 60} */3 * * *"\n  source:\n    type: {provider}\n    secretRef: db-{index}\n'
-            f"    query: >\n      SELECT id_{index} AS id, title, body, dept, acl_users, updated_at\n"
-            f"      FROM table_{index} WHERE dept <> 'x{index}'\n    watermarkField: updated_at\n"
-        )
-        policy = POLICIES[index % 3]
-    elif mode == "rest_pull":
-        source = (
-            f'  schedule: "*/{index % 50 + 5} * * * *"\n  source:\n    type: http\n    secretRef: api-{index}\n'
-            f"    url: https://api{index}.example.com/items\n    paginationCursorField: cursor\n"
-            f"    paginationNextCursorJsonPath: paging.next\n"
-        )
-        policy = POLICIES[index % 3]
-    else:
-        source = f"  source:\n    type: http\n    secretRef: push-{index}\n"
-        policy = "never_delete"
-    mapping = (
-        "  mapping:\n    idField: id\n    titleField: title\n"
-        f'    contentTemplate: "{{{{ title }}}} {index} {{{{ body }}}}"\n'
-        f'    uriTemplate: "https://x{index}.example.com/{{{{ id }}}}"\n    aclUsersField: acl_users\n'
-        "    metadataFields: [dept]\n"
-    )
-    tail = (
-        f"  output:\n    bucket: gs://bucket-{index}\n    prefix: {name}\n  gemini:\n    projectId: project-{index}\n"
-        f"    location: global\n    dataStoreId: ds-{index}\n  reconciliation:\n    deletePolicy: {policy}\n"
-    )
-    return head + source + mapping + tail
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
