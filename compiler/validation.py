@@ -7,6 +7,7 @@ rules run over the facts of all of them.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
@@ -83,6 +84,11 @@ def _read(path: Path) -> bytes:
         raise UsageError(f"{display_path(path)}: cannot read: {exc.strerror or exc}") from None
 
 
+def _check_one_lean(item: tuple[bytes, str, bool]) -> CheckedFile:
+    """As `_check_one`, without the documents' data: a worker sends back only what the caller reads."""
+    return dataclasses.replace(_check_one(item), documents=())
+
+
 def _check_one(item: tuple[bytes, str, bool]) -> CheckedFile:
     from compiler.check.checker import check_file  # heavy (schema, sqlglot, jinja): only when a file needs it
 
@@ -137,7 +143,8 @@ def validate_paths(
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
         _warm_up()
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            checked = list(pool.map(_check_one, pending, chunksize=max(1, len(pending) // (workers * 4))))
+            worker = _check_one_lean if use_cache else _check_one
+            checked = list(pool.map(worker, pending, chunksize=max(1, len(pending) // (workers * 4))))
     else:
         checked = [_check_one(item) for item in pending]
     for report in checked:

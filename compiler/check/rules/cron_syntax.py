@@ -15,6 +15,7 @@ schedule: "0 */3 * * *"
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from croniter import croniter
@@ -24,6 +25,12 @@ from compiler.check.finding import Finding
 
 CODE = "GS103"
 _EXAMPLE = 'e.g. "0 */3 * * *" (minute hour day-of-month month day-of-week)'
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_valid(schedule: str) -> bool:
+    """Schedules repeat across a repository; croniter's check is the costliest part of this rule."""
+    return bool(croniter.is_valid(schedule))
 
 
 def check(connector: Connector) -> Iterator[Finding]:
@@ -38,5 +45,5 @@ def check(connector: Connector) -> Iterator[Finding]:
             "/spec/schedule",
             _EXAMPLE,
         )
-    elif not croniter.is_valid(schedule):
+    elif not _is_valid(schedule):
         yield Finding(CODE, f"spec.schedule {schedule!r} is not a valid cron expression", "/spec/schedule", _EXAMPLE)
