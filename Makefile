@@ -42,7 +42,7 @@ gates: setup
 	$(BIN)/python scripts/check_connector_reference_drift.py
 
 docs: setup
-	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
 ## A tiny run of every benchmark, so that they never rot (figures are meaningless at this size).
 bench-smoke: setup
