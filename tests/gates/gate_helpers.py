@@ -11,15 +11,24 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-_IGNORE = shutil.ignore_patterns(
+_IGNORE_ANYWHERE = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis",
-    "site", "out", "state", "demo", ".data", ".cache", "*.duckdb",
+    ".data", ".cache", "*.duckdb",
 )  # fmt: skip
+_IGNORE_AT_ROOT = {"site", "out", "state", "demo"}
+"""Build and run outputs at the top of the tree; `runtime/state/` is source and must be copied."""
 
 
 def copy_repo(source: Path, target: Path) -> Path:
-    """Copy the working tree (without VCS data, environments or caches) to `target`."""
-    shutil.copytree(source, target, ignore=_IGNORE)
+    """Copy the working tree (without VCS data, environments, caches or run outputs) to `target`."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(_IGNORE_ANYWHERE(folder, names))
+        if Path(folder) == source:
+            ignored |= _IGNORE_AT_ROOT & set(names)
+        return ignored
+
+    shutil.copytree(source, target, ignore=ignore)
     return target
 
 
