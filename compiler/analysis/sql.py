@@ -38,7 +38,17 @@ _WRITES: tuple[tuple[str, str], ...] = (
     ("Alter", "ALTER"),
     ("TruncateTable", "TRUNCATE"),
     ("Command", "a non-query command"),
+    ("NextValueFor", "NEXT VALUE FOR (advances a sequence)"),
 )
+
+_SIDE_EFFECT_FUNCTIONS = frozenset(
+    {
+        "nextval", "setval", "set_config", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock",
+        "pg_try_advisory_xact_lock", "pg_terminate_backend", "pg_cancel_backend", "lo_import", "lo_export",
+        "dblink_exec", "get_lock", "release_lock",
+    }
+)  # fmt: skip
+"""Functions that change state although they sit in a SELECT (sequences, locks, settings, server files)."""
 _WRITE_TYPES: tuple[tuple[type[exp.Expression], str], ...] = tuple(
     (getattr(exp, name), label) for name, label in _WRITES if hasattr(exp, name)
 )
@@ -81,11 +91,19 @@ def _projections(statement: exp.Expr) -> list[exp.Expr]:
     return list(statement.expressions) if isinstance(statement, exp.Select) else []
 
 
-def _writes(statement: exp.Expr) -> tuple[str, ...]:
+def _writes(statement: exp.Expr, dialect: str) -> tuple[str, ...]:
     found: list[str] = []
     for node in statement.walk():
         for node_type, label in _WRITE_TYPES:
             if isinstance(node, node_type) and label not in found:
+                found.append(label)
+        oracle_sequence = dialect == "oracle" and isinstance(node, exp.Column) and node.name.lower() == "nextval"
+        side_effect = oracle_sequence or (
+            isinstance(node, exp.Anonymous) and node.name.lower() in _SIDE_EFFECT_FUNCTIONS
+        )
+        if side_effect:
+            label = f"{node.name}() (a function that changes state)" if isinstance(node, exp.Anonymous) else node.sql()
+            if label not in found:
                 found.append(label)
         if isinstance(node, exp.Select):
             if node.args.get("into") is not None and "SELECT ... INTO" not in found:
@@ -133,7 +151,7 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
         statement=statement,
         statement_count=len(statements),
         is_select=is_select,
-        writes=_writes(statement) if len(statements) == 1 else (),
+        writes=_writes(statement, dialect) if len(statements) == 1 else (),
         selected_columns=columns,
         has_star=has_star,
         parameters=tuple(parameters),

@@ -1,7 +1,8 @@
 """GS107 sql-read-only-select: the query is exactly one read-only SELECT.
 
 A sync must never change its source: no second statement, no INSERT/UPDATE/DELETE (also not inside a CTE),
-no SELECT ... INTO, no row locks.
+no SELECT ... INTO, no row locks, no functions that change state (`nextval`, advisory locks,
+`set_config`, Oracle's `seq.NEXTVAL`).
 
 **Bad**
 
