@@ -59,19 +59,26 @@ def display_path(path: Path) -> str:
     return Path(path).as_posix()
 
 
+def _key(path: Path) -> str:
+    """One key per file on disk: a symlink counts as the file it points to."""
+    return os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+
+
 def discover(paths: Sequence[str]) -> list[Path]:
-    """Files named directly, plus every *.yaml / *.yml below named folders, sorted and without repeats."""
+    """Files named directly, plus every *.yaml / *.yml below named folders (hidden folders such as .git or
+    .venv skipped), sorted, each file once even when reached through a symlink."""
     found: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for folder, _dirs, names in os.walk(path):
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in names:
                     if name.endswith(YAML_SUFFIXES):
                         child = Path(folder, name)
-                        found.setdefault(os.path.abspath(child), child)
+                        found.setdefault(_key(child), child)
         elif path.is_file():
-            found.setdefault(os.path.abspath(path), path)
+            found.setdefault(_key(path), path)
         else:
             raise UsageError(f"{raw}: no such file or folder")
     return sorted(found.values(), key=display_path)
