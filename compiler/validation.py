@@ -59,9 +59,12 @@ def display_path(path: Path) -> str:
     return Path(path).as_posix()
 
 
-def _key(path: Path) -> str:
-    """One key per file on disk: a symlink counts as the file it points to."""
-    return os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+def _add(found: dict[str, Path], path: Path) -> None:
+    """One entry per file on disk: a symlink counts as the file it points to, whose own name wins."""
+    if os.path.islink(path):
+        found.setdefault(os.path.realpath(path), path)
+    else:
+        found[os.path.abspath(path)] = path
 
 
 def discover(paths: Sequence[str]) -> list[Path]:
@@ -73,12 +76,11 @@ def discover(paths: Sequence[str]) -> list[Path]:
         if path.is_dir():
             for folder, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in names:
+                for name in sorted(names):
                     if name.endswith(YAML_SUFFIXES):
-                        child = Path(folder, name)
-                        found.setdefault(_key(child), child)
+                        _add(found, Path(folder, name))
         elif path.is_file():
-            found.setdefault(_key(path), path)
+            _add(found, path)
         else:
             raise UsageError(f"{raw}: no such file or folder")
     return sorted(found.values(), key=display_path)
