@@ -203,7 +203,7 @@ class PostgresExtractor:
                     raise self.target.error("the query failed while streaming rows", item) from None
                 assert isinstance(item, bytearray)
                 parsed += 1
-                yield self._parse(item, columns)
+                yield from self._parse(item, columns)
         finally:
             if not finished:
                 stop.set()
@@ -234,7 +234,7 @@ class PostgresExtractor:
             if not stop.is_set():
                 chunks.put(error)
 
-    def _parse(self, chunk: bytearray, columns: list[_Column]) -> pa.RecordBatch:
+    def _parse(self, chunk: bytearray, columns: list[_Column]) -> list[pa.RecordBatch]:
         keys = [f"c{i}" for i in range(len(columns))]
         types = {
             k: (pa.string() if c.array_element is not None else c.arrow) for k, c in zip(keys, columns, strict=True)
@@ -257,17 +257,24 @@ class PostgresExtractor:
                     check_utf8=self.check_utf8,
                 ),
             )
-            arrays = [table.column(k).combine_chunks() for k in keys]
-            arrays = [
-                _json_lists(a, c.arrow) if c.array_element is not None else a
-                for a, c in zip(arrays, columns, strict=True)
+            # One batch per parsed block, as parsed: combining the blocks would copy every value once more.
+            names = [c.name for c in columns]
+            batches = [
+                pa.RecordBatch.from_arrays(
+                    [
+                        _json_lists(a, c.arrow) if c.array_element is not None else a
+                        for a, c in zip(block.columns, columns, strict=True)
+                    ],
+                    names=names,
+                )
+                for block in table.to_batches()
             ]
         except pa.ArrowException as error:
             message = str(error)
             for index, column in enumerate(columns):
                 message = message.replace(f"column #{index}:", f"column {column.name!r}:")
             raise self.target.error("a value could not be converted", message) from None
-        return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in columns])
+        return batches
 
     def _rollback(self) -> None:
         # If the connection is gone, the error that got us here is what the caller sees.
