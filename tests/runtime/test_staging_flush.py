@@ -1,0 +1,41 @@
+"""Staging buffers keys and upserted ids across result batches: every row must still land, whatever the sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runtime.stage import staging
+from tests.runtime.harness import docs_table
+from tests.runtime.test_scenarios_fake import FIRST, SECOND, harness
+
+
+@pytest.mark.parametrize("policy", ["auto_delete_missing", "soft_delete_only"])
+def test_small_result_batches_and_flushes_keep_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str
+) -> None:
+    # 4-row result batches, flushed every 6 rows: flushes mid-stream, across batches, and a remainder at the end.
+    monkeypatch.setattr(staging, "LINE_BATCH", 4)
+    monkeypatch.setattr(staging, "FLUSH_ROWS", 6)
+    h = harness(tmp_path, policy=policy)
+    first = h.run(docs_table(FIRST))
+    assert first.changes is not None
+    assert (first.changes.extracted, first.changes.new) == (20, 20)
+    assert h.upsert_ids(first) == {str(i) for i in FIRST}
+
+    second = h.run(docs_table(SECOND, changed=(3, 4), version=1))
+    assert second.changes is not None
+    c = second.changes
+    assert (c.new, c.changed, c.unchanged) == (2, 2, 16)
+    if policy == "auto_delete_missing":
+        assert c.deleted == 2
+        assert h.upsert_ids(second) == {"3", "4", "21", "22"}
+        assert h.deletes(second) == {"19", "20"}
+    else:  # soft deletes re-upsert the kept documents: their JSON went through the unbuffered `docs` path
+        assert (c.soft_deleted, c.deleted) == (2, 0)
+        docs = {doc["id"]: doc for doc in h.upserts(second)}
+        assert set(docs) == {"3", "4", "21", "22", "19", "20"}
+        assert docs["19"]["structData"]["title"] == "Doc 19"
+        assert docs["19"]["structData"]["sync_deleted"] is True
+    assert set(h.state()) >= {str(i) for i in SECOND}
