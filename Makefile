@@ -50,6 +50,7 @@ bench-smoke: setup
 	$(BIN)/python bench/bench_build.py --count 20 --runs 1
 	$(BIN)/python bench/bench_extract.py --rows 2000 --repeat 1
 	$(BIN)/python bench/bench_sync.py --rows 2000 --copy-runs 1
+	$(BIN)/python bench/bench_sync.py --provider mysql --rows 2000 --copy-runs 1
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup

@@ -1,6 +1,7 @@
-"""End-to-end sync benchmark: `runtime exec` of a PostgreSQL connector, against `psql \\copy` in the same run.
+"""End-to-end sync benchmark: `runtime exec` of a PostgreSQL connector (or, with `--provider mysql`, a MariaDB
+one) against the server's own command-line client (`psql \\copy` or `mariadb --quick`) in the same run.
 
-    python bench/bench_sync.py [--rows 1000000] [--repeat 3] [--reuse] [--pg-url URL] [--table NAME]
+    python bench/bench_sync.py [--rows 1000000] [--repeat 3] [--reuse] [--provider postgres|mysql] [--table NAME]
 
 Phases (each a fresh process running `runtime.run.execute`, so peak RSS is the phase's own):
   first sync       empty state: extract, map, stage, write every document, commit state
@@ -25,12 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.datasets import PG_URL, create_pg  # noqa: E402 - needs the repository root on sys.path
+from bench.datasets import MYSQL_URL, PG_URL, create_mysql, create_pg, mysql_connect  # noqa: E402 - needs the repository root on sys.path
 
 CONNECTOR = """\
 apiVersion: sync.gemini.io/v1alpha1
@@ -41,7 +43,7 @@ spec:
   mode: sql_pull
   schedule: "0 * * * *"
   source:
-    type: postgres
+    type: {provider}
     secretRef: bench-sync-db
     query: SELECT id, title, body, department, updated_at FROM {table}
     watermarkField: updated_at
@@ -79,10 +81,25 @@ def _psql_copy(url: str, table: str) -> float:
     return time.perf_counter() - started
 
 
-def _compile(folder: Path, table: str) -> Path:
+def _mariadb_quick(url: str, table: str) -> float:
+    """The MariaDB floor: the command-line client streaming the same query to /dev/null."""
+    parts = urlsplit(url)
+    command = [
+        "mariadb", "--quick", "-h", parts.hostname or "127.0.0.1", "-P", str(parts.port or 3306),
+        "-u", parts.username or "root", parts.path.lstrip("/") or "test",
+        "-e", f"SELECT id, title, body, department, updated_at FROM {table}",
+    ]  # fmt: skip
+    env = dict(os.environ, MYSQL_PWD=parts.password or "")
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        subprocess.run(command, check=True, stdout=sink, env=env)
+    return time.perf_counter() - started
+
+
+def _compile(folder: Path, table: str, provider: str) -> Path:
     connector = folder / "connectors" / "bench-sync.yaml"
     connector.parent.mkdir(parents=True)
-    connector.write_text(CONNECTOR.format(table=table, artifacts=(folder / "artifacts").as_posix()))
+    connector.write_text(CONNECTOR.format(table=table, provider=provider, artifacts=(folder / "artifacts").as_posix()))
     subprocess.run(
         [
             sys.executable,
@@ -133,9 +150,19 @@ def _child(plan_path: str, state_dir: str) -> None:
     print(json.dumps(result))
 
 
-def _count(url: str, table: str) -> int:
+def _count(url: str, table: str, provider: str) -> int:
     import psycopg
 
+    if provider == "mysql":
+        try:
+            conn = mysql_connect(url)
+            with conn.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {table}")
+                found = cursor.fetchone()
+            conn.close()
+        except Exception:  # no table yet (or no server): generate it
+            return -1
+        return int(found[0]) if found else -1
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -167,8 +194,18 @@ def _dlt(url: str, table: str) -> dict[str, Any] | None:
     }
 
 
-def _edit_one_percent(url: str, table: str) -> int:
+def _edit_one_percent(url: str, table: str, provider: str) -> int:
     import psycopg
+
+    if provider == "mysql":
+        conn = mysql_connect(url)
+        with conn.cursor() as cursor:
+            edited = cursor.execute(
+                f"UPDATE {table} SET body = CONCAT(body, ' (edited)'), updated_at = updated_at + INTERVAL 1 DAY"
+                " WHERE id % 100 = 0"
+            )
+        conn.close()
+        return int(edited)
 
     with psycopg.connect(url, autocommit=True) as conn:
         cursor = conn.execute(
@@ -180,10 +217,9 @@ def _edit_one_percent(url: str, table: str) -> int:
 
 def _print(runs: dict[str, list[dict[str, Any]]], copies: list[float], edited: int, args: argparse.Namespace) -> None:
     copy = statistics.median(copies)
-    print(f"\nruntime sync, PostgreSQL, {args.rows:,} rows (id, title, ~500-byte body, department, updated_at)")
-    print(
-        f"psql \\copy of the same query: median {copy:.2f} s of {len(copies)} ({', '.join(f'{c:.2f}' for c in copies)})"
-    )
+    server, floor = ("MariaDB", "mariadb --quick") if args.provider == "mysql" else ("PostgreSQL", "psql \\copy")
+    print(f"\nruntime sync, {server}, {args.rows:,} rows (id, title, ~500-byte body, department, updated_at)")
+    print(f"{floor} of the same query: median {copy:.2f} s of {len(copies)} ({', '.join(f'{c:.2f}' for c in copies)})")
     print(f"each phase: median of {max(1, args.repeat)} (seconds of every attempt in brackets)")
     print(
         f"{'phase':22} {'seconds':>8} {'x copy':>7} {'cpu s':>6} {'rows/s':>10} {'peak RSS':>9}  upserts/deletes  attempts"
@@ -217,7 +253,9 @@ def _print(runs: dict[str, list[dict[str, Any]]], copies: list[float], edited: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--provider", choices=["postgres", "mysql"], default="postgres")
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--mysql-url", default=MYSQL_URL)
     parser.add_argument("--table", default="bench_sync_docs")
     parser.add_argument("--copy-runs", type=int, default=3, help="psql \\copy repetitions (median is used)")
     parser.add_argument("--reuse", action="store_true", help="keep the table if it already has --rows rows")
@@ -229,23 +267,26 @@ def main() -> None:
         _child(*args.child)
         return
 
-    if not (args.reuse and _count(args.pg_url, args.table) == args.rows):
+    mysql = args.provider == "mysql"
+    url = args.mysql_url if mysql else args.pg_url
+    if not (args.reuse and _count(url, args.table, args.provider) == args.rows):
         print(f"generating {args.rows:,} rows in {args.table} ...", file=sys.stderr)
-        create_pg(args.pg_url, args.rows, args.table)
-    copies = [_psql_copy(args.pg_url, args.table) for _ in range(max(1, args.copy_runs))]
+        (create_mysql if mysql else create_pg)(url, args.rows, args.table)
+    floor = _mariadb_quick if mysql else _psql_copy
+    copies = [floor(url, args.table) for _ in range(max(1, args.copy_runs))]
     runs: dict[str, list[dict[str, Any]]] = {"first sync": [], "unchanged re-sync": [], "1% change re-sync": []}
     edited = 0
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
         folder = Path(scratch)
-        plan = _compile(folder, args.table)
+        plan = _compile(folder, args.table, args.provider)
         for attempt in range(max(1, args.repeat)):
             state = folder / f"state-{attempt}"
-            runs["first sync"].append(_phase(plan, state, args.pg_url))
-            runs["unchanged re-sync"].append(_phase(plan, state, args.pg_url))
-            edited = _edit_one_percent(args.pg_url, args.table)
-            runs["1% change re-sync"].append(_phase(plan, state, args.pg_url))
+            runs["first sync"].append(_phase(plan, state, url))
+            runs["unchanged re-sync"].append(_phase(plan, state, url))
+            edited = _edit_one_percent(url, args.table, args.provider)
+            runs["1% change re-sync"].append(_phase(plan, state, url))
             shutil.rmtree(folder / "artifacts", ignore_errors=True)
-            if not args.no_dlt:
+            if not args.no_dlt and not mysql:
                 dlt = _dlt(args.pg_url, args.table)
                 if dlt is not None:
                     runs.setdefault("dlt pyarrow -> DuckDB", []).append(dlt)
