@@ -256,7 +256,7 @@ def main() -> None:
     parser.add_argument("--provider", choices=["postgres", "mysql"], default="postgres")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--mysql-url", default=MYSQL_URL)
-    parser.add_argument("--table", default="bench_sync_docs")
+    parser.add_argument("--table", default=None, help="default: bench_sync_docs, with the row count unless 1M")
     parser.add_argument("--copy-runs", type=int, default=3, help="psql \\copy repetitions (median is used)")
     parser.add_argument("--reuse", action="store_true", help="keep the table if it already has --rows rows")
     parser.add_argument("--repeat", type=int, default=1, help="run every phase this many times (median shown)")
@@ -267,6 +267,8 @@ def main() -> None:
         _child(*args.child)
         return
 
+    if args.table is None:  # small smoke runs must not replace the 1M-row table kept for --reuse
+        args.table = "bench_sync_docs" if args.rows == 1_000_000 else f"bench_sync_docs_{args.rows}"
     mysql = args.provider == "mysql"
     url = args.mysql_url if mysql else args.pg_url
     if not (args.reuse and _count(url, args.table, args.provider) == args.rows):
