@@ -47,6 +47,14 @@ class Connector:
             return None
         return analyze_sql(self.source["query"], self.source["type"])
 
+    @property
+    def known_columns(self) -> tuple[str, ...] | None:
+        """The columns a valid read-only query selects, when the text names them all (no `*`), else None."""
+        sql = self.sql
+        if sql is None or not sql.is_read_only_select:
+            return None
+        return sql.selected_columns
+
     @cached_property
     def extraction(self) -> ExtractionKind:
         return infer_extraction(self.spec)

@@ -302,7 +302,3 @@ def check_schema(document: Mapping[str, Any]) -> list[Finding]:
                 seen.add(key)
                 findings.append(finding)
     return findings
-
-
-def is_valid(document: Mapping[str, Any]) -> bool:
-    return not any(_non_finite(document, "")) and bool(_validator().is_valid(document))

@@ -1,6 +1,6 @@
 """Lowering every document of checked files into plans, collecting (never raising) lowering errors.
 
-Takes the linter's checked files (anything with `path`, `sha256` and `documents`), so the build lowers exactly
+Takes the linter's checked files, so the build lowers exactly
 what was validated, without reading or parsing the files a second time.
 """
 
@@ -9,22 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from compiler.check.result import CheckedFile
 from compiler.load import load_bytes
 from compiler.lower.draft import LoweringError
 from compiler.lower.inputs import InputPathError, input_file
 from compiler.lower.pipeline import lower
 from compiler.plan import Plan
-
-
-class CheckedFileLike(Protocol):
-    @property
-    def path(self) -> str: ...
-    @property
-    def sha256(self) -> str: ...
-    @property
-    def documents(self) -> tuple[Mapping[str, Any], ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +53,9 @@ def _locate(path: str, index: int, error: LoweringError) -> LoweringProblem:
     return LoweringProblem(path, line, column, error.pointer, error.message)
 
 
-_Item = tuple[str, str, tuple[Mapping[str, Any], ...], Path | None]
-
-
-def _lower_file(item: _Item) -> tuple[list[Plan], list[LoweringProblem]]:
-    path, sha256, documents, root = item
+def _lower_file(
+    path: str, sha256: str, documents: Sequence[Mapping[str, Any]], root: Path | None
+) -> tuple[list[Plan], list[LoweringProblem]]:
     try:
         inputs = (input_file(path, sha256, root),)
     except InputPathError as exc:
@@ -80,14 +70,14 @@ def _lower_file(item: _Item) -> tuple[list[Plan], list[LoweringProblem]]:
     return plans, problems
 
 
-def lower_files(files: Sequence[CheckedFileLike], root: Path | None = None) -> Compiled:
+def lower_files(files: Sequence[CheckedFile], root: Path | None = None) -> Compiled:
     """One plan per connector document, in input order; problems instead of exceptions.
 
     Runs in this process on purpose: SQL and template parsing dominate, and `analyze_sql`/`analyze_template`
     are cached, so after an in-process validation lowering re-parses nothing (measured: 0.27 s for 1,000
     connectors, against 0.86 s in two forked workers with cold caches).
     """
-    results = [_lower_file((f.path, f.sha256, tuple(f.documents), root)) for f in files]
+    results = [_lower_file(f.path, f.sha256, f.documents, root) for f in files]
     plans = tuple(plan for file_plans, _ in results for plan in file_plans)
     problems = tuple(problem for _, file_problems in results for problem in file_problems)
     return Compiled(plans, problems)

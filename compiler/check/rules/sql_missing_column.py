@@ -33,16 +33,16 @@ CODE = "GS108"
 
 
 def check(connector: Connector) -> Iterator[Finding]:
-    sql = connector.sql
-    if sql is None or sql.selected_columns is None or not sql.is_read_only_select:
+    columns = connector.known_columns
+    if columns is None:
         return
-    selected = {column.lower() for column in sql.selected_columns}
+    selected = {column.lower() for column in columns}
     missing = [(column, pointer) for column, pointer in connector.needed_columns() if column.lower() not in selected]
     for index, (column, pointer) in enumerate(missing):
-        hint = did_you_mean(column, sql.selected_columns) if index < MAX_SUGGESTIONS else None
+        hint = did_you_mean(column, columns) if index < MAX_SUGGESTIONS else None
         yield Finding(
             CODE,
-            f"{column!r} is not selected by the query (selected: {listing(sql.selected_columns)})",
+            f"{column!r} is not selected by the query (selected: {listing(columns)})",
             pointer,
             hint or f"add {column} to the SELECT list",
         )

@@ -30,10 +30,10 @@ CODE = "GS111"
 
 
 def check(connector: Connector) -> Iterator[Finding]:
-    sql = connector.sql
-    if sql is None or sql.selected_columns is None or not sql.is_read_only_select:
+    columns = connector.known_columns
+    if columns is None:
         return
-    selected = {column.lower() for column in sql.selected_columns}
+    selected = {column.lower() for column in columns}
     unknown = [
         (pointer, variable)
         for pointer, source in connector.templates()
@@ -41,11 +41,10 @@ def check(connector: Connector) -> Iterator[Finding]:
         if variable.lower() not in selected
     ]
     for index, (pointer, variable) in enumerate(unknown):
-        hint = did_you_mean(variable, sql.selected_columns) if index < MAX_SUGGESTIONS else None
+        hint = did_you_mean(variable, columns) if index < MAX_SUGGESTIONS else None
         yield Finding(
             CODE,
-            f"the template uses {variable!r}, which the query does not select "
-            f"(selected: {listing(sql.selected_columns)})",
+            f"the template uses {variable!r}, which the query does not select (selected: {listing(columns)})",
             pointer,
             hint or f"add {variable} to the SELECT list",
         )
