@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy.dialects.sqlite import pysqlite
 
-from runtime.extract.binds import bind, dollar_dialect
+from runtime.extract.binds import dollar_dialect
 from runtime.extract.rows import RowBatcher, empty_batch, stream_rows
 from runtime.extract.urls import Target
 
@@ -41,20 +41,11 @@ class DuckDbExtractor:
         except duckdb.Error as error:
             raise target.error("cannot open the database file", error) from None
 
-    def __enter__(self) -> DuckDbExtractor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
         self.conn.close()
 
     def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
-        try:
-            bound = bind(statement, params, dollar_dialect())
-        except KeyError as missing:
-            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        bound = self.target.bind(statement, params, dollar_dialect())
         return self._stream(bound.sql, list(bound.params) if isinstance(bound.params, tuple) else None)
 
     def _stream(self, sql: str, values: list[object] | None) -> Iterator[pa.RecordBatch]:
@@ -89,20 +80,11 @@ class SqliteExtractor:
         except sqlite3.Error as error:
             raise target.error("cannot open the database file", error) from None
 
-    def __enter__(self) -> SqliteExtractor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
         self.conn.close()
 
     def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
-        try:
-            bound = bind(statement, params, pysqlite.dialect())
-        except KeyError as missing:
-            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        bound = self.target.bind(statement, params, pysqlite.dialect())
         return self._stream(bound.sql, bound.params)
 
     def _stream(self, sql: str, values: tuple[object, ...] | dict[str, object]) -> Iterator[pa.RecordBatch]:

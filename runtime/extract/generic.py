@@ -129,12 +129,6 @@ class SqlAlchemyExtractor:
                 "oracle+oracledb) or install the one the URL names",
             ) from None
 
-    def __enter__(self) -> SqlAlchemyExtractor:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def close(self) -> None:
         self.conn.close()
         self.engine.dispose()

@@ -20,7 +20,6 @@ from pymysql import converters
 from pymysql.constants import FIELD_TYPE, FLAG
 from sqlalchemy.dialects.mysql import pymysql as sa_pymysql
 
-from runtime.extract.binds import bind
 from runtime.extract.rows import empty_batch
 from runtime.extract.urls import Target
 
@@ -132,12 +131,6 @@ class MySqlExtractor:
         self._active: Generator[pa.RecordBatch, None, None] | None = None
         self.conn: Any = self._connect()
 
-    def __enter__(self) -> MySqlExtractor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def _options(self) -> dict[str, Any]:
         """URL query parameters PyMySQL understands; anything else is refused rather than silently ignored."""
         options: dict[str, Any] = {}
@@ -189,10 +182,7 @@ class MySqlExtractor:
             self.conn = None
 
     def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
-        try:
-            bound = bind(statement, {k: _mysql_value(v) for k, v in params.items()}, sa_pymysql.dialect())
-        except KeyError as missing:
-            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        bound = self.target.bind(statement, {k: _mysql_value(v) for k, v in params.items()}, sa_pymysql.dialect())
         self._active = self._stream(bound.sql, bound.params or None)
         return self._active
 

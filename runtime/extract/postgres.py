@@ -24,7 +24,6 @@ import pyarrow.json as pjson
 from psycopg import sql as psql
 from sqlalchemy.dialects.postgresql import psycopg as sa_psycopg
 
-from runtime.extract.binds import bind
 from runtime.extract.rows import empty_batch
 from runtime.extract.urls import Target
 
@@ -105,12 +104,6 @@ class PostgresExtractor:
         # With client_encoding UTF8 the server validates text; only SQL_ASCII databases pass raw bytes through.
         self.check_utf8 = self.conn.info.parameter_status("server_encoding") == "SQL_ASCII"
 
-    def __enter__(self) -> PostgresExtractor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
         if self._active is not None:
             self._active.close()  # stops the reader thread and cancels the COPY if still streaming
@@ -118,10 +111,7 @@ class PostgresExtractor:
         self.conn.close()
 
     def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
-        try:
-            bound = bind(statement, params, sa_psycopg.dialect())  # type: ignore[no-untyped-call]
-        except KeyError as missing:
-            raise self.target.error(f"the statement binds :{missing.args[0]} but no value was given") from None
+        bound = self.target.bind(statement, params, sa_psycopg.dialect())  # type: ignore[no-untyped-call]
         values = bound.params if bound.params else None
         columns = self._describe(bound.sql, values)
         # Newlines around nested statements: a trailing `-- comment` must not swallow the closing parenthesis.

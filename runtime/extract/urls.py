@@ -9,13 +9,15 @@ the URL with its password hidden, and `scrub` removes the password from text a d
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
 
 from compiler.plan import SqlSource
 from runtime.errors import SourceError
+from runtime.extract.binds import Bound, bind
 
 # Provider -> URL backend names it accepts (the first is canonical for SQLAlchemy).
 BACKENDS: dict[str, tuple[str, ...]] = {
@@ -67,6 +69,13 @@ class Target:
         if fix:
             message += f". Fix: {fix}"
         return SourceError(self.scrub(message))
+
+    def bind(self, statement: str, params: Mapping[str, object], dialect: Dialect) -> Bound:
+        """The statement in `dialect`'s paramstyle; a bind with no value is this source's error, not a KeyError."""
+        try:
+            return bind(statement, params, dialect)
+        except KeyError as missing:
+            raise self.error(f"the statement binds :{missing.args[0]} but no value was given") from None
 
 
 def scrub(text: str, password: str | None) -> str:
