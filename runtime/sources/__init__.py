@@ -1,0 +1,48 @@
+"""Sources: one `Pull` per run, whatever the mode (see `runtime.sources.base` for the seam).
+
+`open_pull` is the only dispatch on the plan's source kind, and it is exhaustive: a plan kind this runtime does
+not know is a type error here, never a silent fallback.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from compiler.plan import HttpSource, PushSource, SqlSource
+from runtime.errors import ConfigError
+from runtime.sources.base import (
+    PART_COLUMN,
+    RECORD_COLUMN,
+    Pull,
+    PullContext,
+    PullOutcome,
+    RecordFormat,
+    SourceCommit,
+    json_records,
+)
+
+__all__ = [
+    "PART_COLUMN",
+    "RECORD_COLUMN",
+    "Pull",
+    "PullContext",
+    "PullOutcome",
+    "RecordFormat",
+    "SourceCommit",
+    "json_records",
+    "open_pull",
+]
+
+
+def open_pull(context: PullContext) -> Pull:
+    """The pull for this run of `context.plan`."""
+    source = context.plan.source
+    if isinstance(source, SqlSource):
+        from runtime.sources.sql import open_sql_pull
+
+        return open_sql_pull(context, source)
+    if isinstance(source, HttpSource):
+        raise ConfigError(f"plan {context.plan.name}: mode rest_pull is not available yet in this runtime")
+    if isinstance(source, PushSource):
+        raise ConfigError(f"plan {context.plan.name}: mode rest_push is not available yet in this runtime")
+    assert_never(source)
