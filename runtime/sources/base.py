@@ -37,6 +37,15 @@ RECORD_COLUMN = "__record"
 """The JSON text of one record (record format "json")."""
 PART_COLUMN = "__part"
 """Optional: the part of the source a record came from (e.g. a file path)."""
+CONTENT_COLUMN = "__content"
+"""Optional (binary): the document's content itself (a whole file), used instead of the content template."""
+CONTENT_URI_COLUMN = "__content_uri"
+"""Optional (text): a `gs://` URI of the content, for content too large to send inline."""
+MIME_TYPE_COLUMN = "__mime_type"
+"""Optional (text): the content's mime type per record (with `__content` / `__content_uri`)."""
+DOCUMENT_KEY = "__document"
+"""In a "json" record: a whole document in the earlier tool's canonical push shape (`doc_id`, `title`, `content`,
+`uri`, `mime_type`, `acl_users`, `acl_groups`, `metadata`), used as it is instead of the field mapping."""
 
 
 @dataclass(frozen=True, slots=True)
