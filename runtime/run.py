@@ -23,7 +23,7 @@ import pyarrow as pa
 from compiler.plan import Plan, Secret
 from runtime.deliver import LineWriter, finish_artifacts
 from runtime.deliver.artifacts import FileDigest
-from runtime.deliver.publish import PublishedRun, mark_committed, publish_run, recover, recover_legacy
+from runtime.deliver.publish import PublishedRun, mark_committed, recover, recover_legacy
 from runtime.deliver.store import ObjectStore, store_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
 from runtime.ingest import Deliver, DeliveryRequest, DeliveryResult
@@ -275,11 +275,11 @@ class _Run:
             )
         except (OSError, duckdb.Error) as exc:
             raise StateError(f"cannot write run artifacts: {exc}") from None
-        published: PublishedRun | None = None
+        published = PublishedRun(store, report.run_id)
         committed = False
         try:
             STOP.check()
-            published = publish_run(store, report.run_id, folder, [*files, "manifest.json"])
+            published.upload(folder, [*files, "manifest.json"])
             report.artifacts = published.uri
             STOP.check()
             delivered = self._deliver(published, folder, files)
@@ -289,7 +289,7 @@ class _Run:
                 committed = True
                 self._mark(store, delivered)
         except BaseException:
-            if published is not None and not committed:
+            if not committed:
                 try:
                     published.retract()
                 except RuntimeFailure as exc:
