@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+import regress
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from compiler.check.finding import Finding, did_you_mean
 from compiler.load.positions import join
@@ -53,8 +54,27 @@ def validator_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(validator_schema())
+def ecma_regex(pattern: str) -> regress.Regex:
+    """A schema pattern compiled as ECMA-262 (unicode mode), the dialect JSON Schema specifies and editors use.
+
+    Python's `re` differs where it matters: its `$` also matches before a final newline (so "name\\n" passes
+    `^[a-z]+$`), and its `\\s` takes U+001C-U+001F but not U+FEFF.
+    """
+    return regress.Regex(pattern, flags="u")
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and ecma_regex(pattern).find(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+"""Draft 2020-12 with patterns in the ECMA-262 dialect (the schema has no `patternProperties`)."""
+
+
+@functools.cache
+def _validator() -> Any:
+    return EcmaValidator(validator_schema())
 
 
 @functools.cache
