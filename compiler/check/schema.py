@@ -17,7 +17,8 @@ from typing import Any
 import regress
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from compiler.check.finding import Finding, did_you_mean
+from compiler.check.finding import Finding, FixEdit, close_matches, did_you_mean
+from compiler.diagnostics import FixKind
 from compiler.load.positions import join
 
 FUTURE_PROVIDERS_PAGE = "docs/connector-provider-future.md"
@@ -174,7 +175,39 @@ def _additional(error: ValidationError, pointer: str, mode: str | None) -> Itera
             child,
             suggestion or f"allowed fields: {', '.join(allowed)}",
             at_key=True,
+            fix=_rename_fix(key, allowed, instance),
         )
+
+
+def _rename_fix(key: str, allowed: list[str], siblings: Mapping[str, Any]) -> FixEdit | None:
+    """Certain only when exactly one allowed field is close and the mapping does not have it already."""
+    matches = close_matches(key, allowed, n=2)
+    if len(matches) != 1 or matches[0] in siblings:
+        return None
+    return FixEdit(FixKind.RENAME_KEY, matches[0], f"renamed field {key!r} to {matches[0]!r}")
+
+
+def _normalised(value: str) -> str:
+    return value.casefold().replace("-", "_")
+
+
+def _case_fix(value: Any, allowed: list[Any]) -> FixEdit | None:
+    """`POSTGRES` for postgres, `never-delete` for never_delete: exactly one allowed value differs only so."""
+    if not isinstance(value, str):
+        return None
+    same = [a for a in allowed if isinstance(a, str) and _normalised(a) == _normalised(value)]
+    if len(same) != 1:
+        return None
+    return FixEdit(FixKind.SET_VALUE, same[0], f"changed {value!r} to {same[0]!r}")
+
+
+def _strip_fix(value: Any, pattern: str) -> FixEdit | None:
+    """A value that matches its pattern once surrounding whitespace (a newline from `>` or a quote) is removed."""
+    if not isinstance(value, str) or value.strip() == value or not value.strip():
+        return None
+    if ecma_regex(pattern).find(value.strip()) is None:
+        return None
+    return FixEdit(FixKind.SET_VALUE, value.strip(), f"removed the whitespace around {value.strip()!r}")
 
 
 def _required(error: ValidationError, pointer: str, mode: str | None) -> Iterator[Finding]:
@@ -214,6 +247,7 @@ def _enum(error: ValidationError, pointer: str, mode: str | None) -> Finding:
         + (_lookalike(value) if isinstance(value, str) else ""),
         pointer,
         hint,
+        fix=_case_fix(value, list(allowed)),
     )
 
 
@@ -260,18 +294,24 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         )
     elif kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        scalar = isinstance(error.instance, bool | int | float)
+        quotable = isinstance(error.instance, bool | int | float) and "string" in expected
         yield Finding(
             "GS052",
             f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}",
             pointer,
-            "put the value in quotes to make it a string" if scalar and "string" in expected else None,
+            "put the value in quotes to make it a string" if quotable else None,
+            fix=FixEdit(FixKind.QUOTE, "", "quoted the value so that it is a string") if quotable else None,
         )
     elif kind in ("enum", "const"):
         yield _enum(error, pointer, mode)
     elif kind == "pattern":
         hint = error.schema.get("x-formatHint", f"must match {error.validator_value}")
-        yield Finding("GS054", f"{name} {_describe(error.instance)} is not valid: expected {hint}", pointer)
+        yield Finding(
+            "GS054",
+            f"{name} {_describe(error.instance)} is not valid: expected {hint}",
+            pointer,
+            fix=_strip_fix(error.instance, error.validator_value),
+        )
     elif kind in (
         "minLength",
         "maxLength",
