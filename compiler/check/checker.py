@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.analysis.secrets import secret_env_name, secret_refs
+from compiler.check.codes import lookup
 from compiler.check.connector import Connector
 from compiler.check.facts import ConnectorFacts, SecretFact
-from compiler.check.codes import lookup
 from compiler.check.finding import Finding, make_diagnostic
 from compiler.check.registry import DOCUMENT_RULES, FILE_NAME_RULES
 from compiler.check.result import CheckedFile

@@ -28,8 +28,8 @@ def apply_policy(
         if strict and severity is Severity.WARNING:
             severity = Severity.ERROR
             promoted += 1
-        if severity is not diagnostic.severity:
-            diagnostic = dataclasses.replace(diagnostic, severity=severity)
-        reported.append(diagnostic)
+        reported.append(
+            diagnostic if severity is diagnostic.severity else dataclasses.replace(diagnostic, severity=severity)
+        )
     reported.sort(key=Diagnostic.sort_key)
     return reported, promoted

@@ -184,7 +184,7 @@ def _rename_fix(key: str, allowed: list[str], siblings: Mapping[str, Any]) -> Fi
     matches = close_matches(key, allowed, n=2)
     if len(matches) != 1 or matches[0] in siblings:
         return None
-    return FixEdit(FixKind.RENAME_KEY, matches[0], f"renamed field {key!r} to {matches[0]!r}")
+    return FixEdit(FixKind.RENAME_KEY, matches[0], f"rename {key!r} to {matches[0]!r}")
 
 
 def _normalised(value: str) -> str:
@@ -198,7 +198,7 @@ def _case_fix(value: Any, allowed: list[Any]) -> FixEdit | None:
     same = [a for a in allowed if isinstance(a, str) and _normalised(a) == _normalised(value)]
     if len(same) != 1:
         return None
-    return FixEdit(FixKind.SET_VALUE, same[0], f"changed {value!r} to {same[0]!r}")
+    return FixEdit(FixKind.SET_VALUE, same[0], f"change {value!r} to {same[0]!r}")
 
 
 def _strip_fix(value: Any, pattern: str) -> FixEdit | None:
@@ -207,7 +207,7 @@ def _strip_fix(value: Any, pattern: str) -> FixEdit | None:
         return None
     if ecma_regex(pattern).find(value.strip()) is None:
         return None
-    return FixEdit(FixKind.SET_VALUE, value.strip(), f"removed the whitespace around {value.strip()!r}")
+    return FixEdit(FixKind.SET_VALUE, value.strip(), f"remove the whitespace around {value.strip()!r}")
 
 
 def _required(error: ValidationError, pointer: str, mode: str | None) -> Iterator[Finding]:
@@ -300,7 +300,7 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
             f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}",
             pointer,
             "put the value in quotes to make it a string" if quotable else None,
-            fix=FixEdit(FixKind.QUOTE, "", "quoted the value so that it is a string") if quotable else None,
+            fix=FixEdit(FixKind.QUOTE, "", "quote the value so that it is a string") if quotable else None,
         )
     elif kind in ("enum", "const"):
         yield _enum(error, pointer, mode)

@@ -102,7 +102,9 @@ def _parse(raw: Any, source: str, text: str, root: Path) -> Settings:
         raise fail(f"strict must be true or false, not {strict!r}", "strict")
     exclude = raw.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(item, str) and item.strip("/") for item in exclude):
-        raise fail("exclude must be a list of paths or glob patterns, e.g. ['connectors/kustomization.yaml']", "exclude")
+        raise fail(
+            "exclude must be a list of paths or glob patterns, e.g. ['connectors/kustomization.yaml']", "exclude"
+        )
     severity = raw.get("severity", {})
     if not isinstance(severity, dict):
         raise fail("severity must map codes to error, warning or off, e.g. {GS109: error}", "severity")

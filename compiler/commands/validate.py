@@ -60,9 +60,7 @@ def run(args: argparse.Namespace) -> int:
         fixed: Mapping[str, bytes] = {}
         if args.fix or args.diff:
             fixed = _fix(paths, write=not args.diff)
-        result = validate_paths(
-            paths, use_cache=not args.no_cache, jobs=args.jobs, strict=args.strict, overrides=fixed
-        )
+        result = validate_paths(paths, use_cache=not args.no_cache, jobs=args.jobs, strict=args.strict, overrides=fixed)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -99,7 +97,7 @@ def _fix(paths: list[str], *, write: bool) -> dict[str, bytes]:
         if outcome.refused:
             print(f"not fixed: {outcome.refused}", file=sys.stderr)
         for applied in outcome.applied:
-            print(applied.render() if write else applied.render().replace(": fixed ", ": would fix ", 1), file=sys.stderr)
+            print(f"{'fixed' if write else 'would fix'} {applied.render()}", file=sys.stderr)
         count += len(outcome.applied)
         if outcome.text == text:
             continue

@@ -30,7 +30,7 @@ class AppliedFix:
     def render(self) -> str:
         d = self.diagnostic
         assert d.fix is not None
-        return f"{d.file}:{d.line}:{d.column}: fixed {d.code}: {d.fix.description}"
+        return f"{d.file}:{d.line}:{d.column}: {d.code}: {d.fix.description}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,9 +61,12 @@ def _rename(parent: Any, key: str | int, new: str) -> None:
 
 def _styled(old: Any, new: str) -> str:
     """The new string in the old one's quotes; a block scalar (`>`, `|`) becomes a plain one."""
-    if isinstance(old, SingleQuotedScalarString | DoubleQuotedScalarString):
-        return type(old)(new)
-    return new
+    styled: str = new
+    if isinstance(old, SingleQuotedScalarString):
+        styled = SingleQuotedScalarString(new)
+    elif isinstance(old, DoubleQuotedScalarString):
+        styled = DoubleQuotedScalarString(new)
+    return styled
 
 
 def _source_text(diagnostic: Diagnostic, lines: list[str]) -> str:

@@ -1,7 +1,7 @@
 """Binding a plan to its input files: a path relative to the source root, in posix form, and a SHA-256.
 
 The source root is what makes plans identical across working directories and clones: by default it is the git
-work tree that contains the file (the nearest ancestor holding `.git`), else the current directory; `--root`
+work tree that contains the file (the nearest ancestor holding `.git`), else the file's own folder; `--root`
 overrides it. The runtime's `--source-root` joins the same relative path to find the file again.
 """
 
@@ -29,7 +29,8 @@ def source_root(path: Path, explicit: Path | None = None) -> Path:
     """The root `path` is made relative to (absolute, symlinks resolved)."""
     if explicit is not None:
         return explicit.resolve()
-    return _work_tree(path.resolve().parent) or Path.cwd().resolve()
+    folder = path.resolve().parent
+    return _work_tree(folder) or folder
 
 
 def relative_input_path(path: str, root: Path | None = None) -> str:

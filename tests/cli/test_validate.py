@@ -82,7 +82,8 @@ def test_warnings_exit_0_unless_strict(work: Path, capsys: pytest.CaptureFixture
     assert "warning[GS109]" in out
     code, out, _ = cli(capsys, "--strict", "hr-employees.yaml")
     assert code == 1
-    assert "warning[GS109]" in out
+    assert "error[GS109]" in out  # a strict run reports the warnings that fail it as errors
+    assert out.endswith("1 file checked: 1 error, 0 warnings in 1 file (1 warning counted as error: strict)\n")
 
 
 def test_errors_exit_1(work: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -161,7 +161,14 @@ def test_json_shape_is_exact(project: ValidationResult) -> None:
     report = json.loads(render(project, "json"))
     assert set(report) == {"format_version", "diagnostics", "summary"}
     assert report["format_version"] == "1"
-    assert report["summary"] == {"files": 3, "files_with_findings": 2, "errors": 3, "warnings": 1}
+    assert report["summary"] == {
+        "files": 3,
+        "files_with_findings": 2,
+        "errors": 3,
+        "warnings": 1,
+        "strict": False,
+        "fixable": 1,
+    }
     fields = [
         "file",
         "line",
@@ -173,6 +180,7 @@ def test_json_shape_is_exact(project: ValidationResult) -> None:
         "code",
         "message",
         "suggestion",
+        "fix",
     ]
     for d in report["diagnostics"]:
         assert list(d) == fields
@@ -188,6 +196,7 @@ def test_json_shape_is_exact(project: ValidationResult) -> None:
         "code": "GS050",
         "message": "unknown field 'quey' in spec.source",
         "suggestion": "did you mean 'query'?",
+        "fix": "rename 'quey' to 'query'",
     }
     assert report["diagnostics"][3]["severity"] == "warning"
 
