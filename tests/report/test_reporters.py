@@ -18,7 +18,7 @@ CONNECTORS = Path(__file__).resolve().parents[2] / "connectors"
 GOOD = (CONNECTORS / "hr-employees.yaml").read_text(encoding="utf-8")
 BAD = GOOD.replace("    query: >", "    quey: >").replace("location: global", "location: europe")
 WARN = GOOD.replace("name: hr-employees", "name: hr-staff").replace(
-    "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at", "SELECT *"
+    "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at", "SELECT *"
 )
 
 
@@ -70,12 +70,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ValidationResult
 def test_text_header_snippet_caret_and_help(project: ValidationResult) -> None:
     out = render(project, "text")
     lines = out.splitlines()
-    header = "bad/hr-employees.yaml:12:5: error[GS050] unknown field 'quey' in spec.source"
+    header = "bad/hr-employees.yaml:13:5: error[GS050] unknown field 'quey' in spec.source"
     i = lines.index(header)
-    assert lines[i + 1] == " 12 |     quey: >"
+    assert lines[i + 1] == " 13 |     quey: >"
     assert lines[i + 2] == "    |     ^^^^"
     assert lines[i + 3] == "   = help: did you mean 'query'?"
-    assert "warn/hr-staff.yaml:12:12: warning[GS109] SELECT * hides the column list" in out
+    assert "warn/hr-staff.yaml:13:12: warning[GS109] SELECT * hides the column list" in out
     assert lines[-1] == "3 files checked: 3 errors, 1 warning in 2 files"
 
 
@@ -187,9 +187,9 @@ def test_json_shape_is_exact(project: ValidationResult) -> None:
     unknown = report["diagnostics"][1]
     assert unknown == {
         "file": "bad/hr-employees.yaml",
-        "line": 12,
+        "line": 13,
         "column": 5,
-        "end_line": 12,
+        "end_line": 13,
         "end_column": 9,
         "pointer": "/spec/source/quey",
         "severity": "error",
@@ -297,7 +297,7 @@ def test_junit_one_testcase_per_file(project: ValidationResult) -> None:
     assert failure is not None
     assert failure.text is not None
     assert failure.text.count("\n") == 2
-    assert "bad/hr-employees.yaml:12:5: error[GS050]" in failure.text
+    assert "bad/hr-employees.yaml:13:5: error[GS050]" in failure.text
     # A warning alone does not fail the file, but it is shown.
     assert cases["warn/hr-staff.yaml"].find("failure") is None
     system_out = cases["warn/hr-staff.yaml"].find("system-out")

@@ -20,7 +20,7 @@ from compiler.validation import ValidationResult, validate_paths
 CONNECTORS = Path(__file__).resolve().parents[2] / "connectors"
 HR = (CONNECTORS / "hr-employees.yaml").read_text(encoding="utf-8")
 STAR = HR.replace(
-    "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at", "SELECT *"
+    "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at", "SELECT *"
 )
 
 

@@ -81,7 +81,7 @@ def test_warnings_pass_unless_strict(workdir: Path, capsys: pytest.CaptureFixtur
     hr = workdir / "connectors" / "hr-employees.yaml"
     _edit(
         hr,
-        "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at",
+        "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at",
         "SELECT *",
     )
     assert main(["build", str(hr), "--out", "strict", "--strict"]) == 1
@@ -99,7 +99,7 @@ def test_unlowerable_watermark_is_a_located_finding_and_writes_nothing(
     _edit(hr, "deletePolicy: auto_delete_missing", "deletePolicy: never_delete")
     assert main(["build", "connectors", "--out", "plans"]) == 1
     out = capsys.readouterr().out
-    assert "connectors/hr-employees.yaml:12:12: error[GS114]" in out
+    assert "connectors/hr-employees.yaml:13:12: error[GS114]" in out
     assert "is not a lower bound on :watermark" in out
     assert not (workdir / "plans").exists()
 
