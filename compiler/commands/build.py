@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DIR",
         help="source root that input paths in plans are relative to "
-        "(default: the git work tree holding each file, else the file's own folder)",
+        "(default: the git work tree holding each file, else the current directory if the file is below it, "
+        "else the file's own folder)",
     )
     parser.add_argument(
         "--format",

@@ -48,10 +48,23 @@ def _yaml(layout: Layout) -> YAML:
     return yaml
 
 
+def _split_preamble(text: str) -> tuple[str, str]:
+    """Comments above a leading `---` (the editor modeline), which ruamel.yaml would drop, kept aside."""
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("---"):
+            return "".join(lines[:index]), "".join(lines[index:])
+        if stripped and not stripped.startswith("#"):
+            break
+    return "", text
+
+
 class RoundTrip:
     """The documents of one file, editable in place; `dump()` writes them in the file's own layout."""
 
     def __init__(self, text: str) -> None:
+        self.preamble, text = _split_preamble(text)
         try:
             self.documents: list[Any] = list(_yaml(Layout(2, 2, 0, False)).load_all(text))
         except YAMLError as exc:
@@ -74,4 +87,4 @@ class RoundTrip:
         return out.getvalue()
 
     def dump(self) -> str:
-        return self._render(self.layout, self.documents)
+        return self.preamble + self._render(self.layout, self.documents)
