@@ -22,6 +22,9 @@ COMMANDS: tuple[str, ...] = ("validate", "build", "show", "diff", "docs")
 """Subcommand names; each is the module `compiler.commands.<name>`."""
 
 
+DEBUG_HELP = "show the traceback of an unexpected error"
+
+
 def command_module(name: str) -> ModuleType:
     return importlib.import_module(f"compiler.commands.{name}")
 
@@ -30,7 +33,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `selected`, other subcommands are registered by name only (not imported)."""
     parser = argparse.ArgumentParser(prog="compiler", description="Validate connectors and compile them into plans.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         if selected is not None and name != selected:
@@ -39,6 +42,8 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         module = command_module(name)
         command_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command_parser)
+        # Also after the command (`compiler validate --debug`); SUPPRESS keeps a `--debug` given before it.
+        command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
         command_parser.set_defaults(run=module.run)
     return parser
 

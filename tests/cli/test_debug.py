@@ -32,6 +32,8 @@ def test_compiler_debug_shows_the_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(show, "run", _boom)
+    assert compiler_cli.main(["show", "x.plan.json", "--debug"]) == 1
+    assert capsys.readouterr().err.startswith("Traceback (most recent call last):")
     assert compiler_cli.main(["--debug", "show", "x.plan.json"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):")

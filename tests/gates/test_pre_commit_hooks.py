@@ -117,13 +117,14 @@ def test_hook_installs_itself_in_a_fresh_repository_and_gates_connectors(
     # The environment pre-commit built is the base install: the linter, without the runtime's libraries.
     (python,) = Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*/bin/python")
     probe = (
-        "import importlib.util as u; import compiler.fix, regress, ruamel.yaml; "
-        "print(sorted(m for m in ('duckdb', 'pyarrow', 'sqlalchemy', 'psycopg', 'pymysql', 'pyodbc', 'oracledb', "
-        "'httpx') if u.find_spec(m)))"
+        "import importlib.util as u, importlib.metadata as m; import compiler.fix, regress, ruamel.yaml; "
+        "print(m.metadata('gemini-sync')['License-Expression']); "
+        "print(sorted(n for n in ('duckdb', 'pyarrow', 'sqlalchemy', 'psycopg', 'pymysql', 'pyodbc', 'oracledb', "
+        "'httpx') if u.find_spec(n)))"
     )
     installed = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False, env=env)
     assert installed.returncode == 0, installed.stderr
-    assert installed.stdout.strip() == "[]"
+    assert installed.stdout.split() == ["Apache-2.0", "[]"]
 
     # The docs tell users to pin a commit this way: it must rewrite `rev:` to the hook repository's newest commit.
     config["repos"][0]["rev"] = "v0.0.0-placeholder"
