@@ -169,7 +169,7 @@ def test_files_and_folders_mixed_with_cross_file_rules(work: Path, capsys: pytes
     code, out, _ = cli(capsys, "--format", "json", "x", "y/hr-employees.yaml")
     report = json.loads(out)
     assert code == 1
-    assert [(d["file"], d["code"], d["line"]) for d in report["diagnostics"]] == [("y/hr-employees.yaml", "GS102", 5)]
+    assert [(d["file"], d["code"], d["line"]) for d in report["diagnostics"]] == [("y/hr-employees.yaml", "GS102", 6)]
 
 
 def test_paths_outside_the_working_directory_are_shown_as_given(
@@ -204,7 +204,7 @@ def test_github_format_is_automatic_under_github_actions(
     write(work, "hr-employees.yaml", HR.replace("location: global", "location: mars"))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     _, out, _ = cli(capsys, "hr-employees.yaml")
-    assert out.startswith("::error file=hr-employees.yaml,line=30,col=15,")
+    assert out.startswith("::error file=hr-employees.yaml,line=32,col=15,")
     _, out, _ = cli(capsys, "--format", "json", "hr-employees.yaml")
     assert json.loads(out)["diagnostics"][0]["code"] == "GS053"
     monkeypatch.setenv("GITHUB_ACTIONS", "false")

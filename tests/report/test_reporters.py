@@ -213,10 +213,10 @@ def test_json_null_suggestion_and_unicode() -> None:
 def test_github_annotations(project: ValidationResult) -> None:
     lines = render(project, "github").splitlines()
     assert lines[1] == (
-        "::error file=bad/hr-employees.yaml,line=12,col=5,endLine=12,endColumn=9,title=GS050"
+        "::error file=bad/hr-employees.yaml,line=13,col=5,endLine=13,endColumn=9,title=GS050"
         "::unknown field 'quey' in spec.source (did you mean 'query'?)"
     )
-    assert lines[3].startswith("::warning file=warn/hr-staff.yaml,line=12,col=12,")
+    assert lines[3].startswith("::warning file=warn/hr-staff.yaml,line=13,col=12,")
     assert lines[-1] == "3 files checked: 3 errors, 1 warning in 2 files"
 
 
