@@ -15,6 +15,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from compiler.analysis.dialects import faithful
+
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 """sqlglot logs "falling back to parsing as a Command" on stderr; GS107 already reports such statements."""
 
@@ -118,7 +120,7 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
     """Parse `query` in the dialect of `provider` and describe it. Never raises for bad SQL."""
     dialect = DIALECTS.get(provider, provider)
     try:
-        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+        statements = [s for s in sqlglot.parse(query, read=faithful(dialect)) if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         return _failed(dialect, str(first.get("description") or exc), first.get("line"), first.get("col"))

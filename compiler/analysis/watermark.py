@@ -11,7 +11,7 @@ the query means with a watermark of minus infinity, which is what the first run 
 "read everything" cannot be known.
 
 >>> import sqlglot
->>> tree = sqlglot.parse_one("SELECT id FROM t WHERE ts >= :watermark AND kind = 'a'", read="postgres")
+>>> tree = sqlglot.parse_one("SELECT id FROM t WHERE ts >= :watermark AND kind = 'a'", read=faithful("postgres"))
 >>> render(neutralise_watermark(tree, "postgres"), "postgres")
 "SELECT id FROM t WHERE kind = 'a'"
 >>> render(tree, "postgres")
@@ -20,11 +20,9 @@ the query means with a watermark of minus infinity, which is what the first run 
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+
+from compiler.analysis.dialects import faithful
 
 WATERMARK = "watermark"
 
@@ -36,27 +34,9 @@ class WatermarkShapeError(ValueError):
     """`:watermark` is used in a way whose "read everything" form cannot be derived."""
 
 
-@functools.cache
-def _named_bind_generator(dialect: str) -> Any:
-    """The dialect's SQL generator, except that a named placeholder is always written `:name`.
-
-    Generators write binds in their driver's style (`%(name)s` for postgres, `$name` for duckdb); plans keep
-    one style so the runtime can hand every statement to SQLAlchemy's `text()`.
-    """
-    base: Any = Dialect.get_or_raise(dialect).generator_class
-
-    class NamedBindGenerator(base):  # type: ignore[misc]
-        def placeholder_sql(self, expression: exp.Placeholder) -> str:
-            return f":{expression.name}" if expression.name else "?"
-
-    return NamedBindGenerator
-
-
 def render(tree: exp.Expr, dialect: str) -> str:
-    """SQL text in `dialect`, every placeholder written as a named `:bind` (SQLAlchemy `text()` style)."""
-    generator = _named_bind_generator(dialect)(dialect=Dialect.get_or_raise(dialect))
-    text: str = generator.generate(tree, copy=False)
-    return text
+    """SQL text in `dialect`, quoted names as written and every placeholder a named `:bind` (see `dialects`)."""
+    return faithful(dialect).generate(tree, copy=False)
 
 
 def uses_watermark(tree: exp.Expr) -> bool:
