@@ -22,7 +22,11 @@ _KINDS = (
 
 
 class NotARegularFile(OSError):
-    """The path names something other than a regular file (after following symlinks)."""
+    """The path names something other than a regular file (after following symlinks); `kind` says what."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path} is {kind}, not a regular file")
+        self.kind = kind
 
 
 class FileTooLarge(OSError):
@@ -44,7 +48,7 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotARegularFile(f"{path} is {kind_of(mode)}, not a regular file")
+            raise NotARegularFile(path, kind_of(mode))
         os.set_blocking(fd, True)
         chunks: list[bytes] = []
         size = 0
