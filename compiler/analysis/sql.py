@@ -85,12 +85,31 @@ def _failed(dialect: str, message: str, line: int | None = None, column: int | N
     return SqlAnalysis(dialect, message, line, column, None, 0, False, (), None, False, ())
 
 
-def _projections(statement: exp.Expr) -> list[exp.Expr]:
+def projections(statement: exp.Expr) -> list[exp.Expr]:
+    """The select-list items that name the result's columns (a UNION's first branch)."""
     while isinstance(statement, exp.SetOperation):
         statement = statement.this  # a UNION takes its column names from the first branch
     if isinstance(statement, exp.Subquery):
-        return _projections(statement.this)
+        return projections(statement.this)
     return list(statement.expressions) if isinstance(statement, exp.Select) else []
+
+
+def position(node: exp.Expr | None) -> tuple[int, int] | None:
+    """(line, column), 1-based inside the query text, of the first token of `node` that sqlglot located."""
+    if node is None:
+        return None
+    for candidate in node.walk():
+        meta = candidate.meta
+        line, last, start, end = meta.get("line"), meta.get("col"), meta.get("start"), meta.get("end")
+        if isinstance(line, int) and isinstance(last, int) and isinstance(start, int) and isinstance(end, int):
+            return line, last - (end - start)  # sqlglot's `col` is the token's last character
+    return None
+
+
+def name_position(projection: exp.Expr) -> tuple[int, int] | None:
+    """Where a select-list item's output name is written: its alias, else the column name itself."""
+    alias = projection.args.get("alias") if isinstance(projection, exp.Alias) else None
+    return position(alias) or position(projection)
 
 
 def _writes(statement: exp.Expr, dialect: str) -> tuple[str, ...]:
@@ -134,9 +153,9 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
     is_select = isinstance(statement, exp.Select | exp.SetOperation) or (
         isinstance(statement, exp.Subquery) and isinstance(statement.this, exp.Select)
     )
-    projections = _projections(statement)
-    has_star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in projections)
-    columns = None if has_star or not projections else tuple(p.alias_or_name for p in projections)
+    selected = projections(statement)
+    has_star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in selected)
+    columns = None if has_star or not selected else tuple(p.alias_or_name for p in selected)
     parameters: list[str] = []
     for placeholder in statement.find_all(exp.Placeholder):
         name = placeholder.name

@@ -17,6 +17,7 @@ from compiler.check.rules import (
     name_matches_file,
     pagination_incomplete,
     sql_bind_parameter,
+    sql_duplicate_column,
     sql_missing_column,
     sql_read_only_select,
     sql_select_star,
@@ -49,6 +50,7 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     sql_watermark_shape,
     credential_header,
     pagination_incomplete,
+    sql_duplicate_column,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})
