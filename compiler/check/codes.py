@@ -69,6 +69,8 @@ CODES: tuple[Code, ...] = (
     Code("GS115", "credential-header", _E, "A request header carries credentials; they belong in the secret."),
     Code("GS116", "pagination-incomplete", _E, "Only one of the two cursor pagination fields is set."),
     Code("GS120", "sql-duplicate-column", _E, "Two selected columns have the same name; one would be lost."),
+    Code("GS121", "output-shared", _E, "Two connectors write their artifacts to the same bucket and prefix."),
+    Code("GS122", "data-store-shared", _W, "Two connectors feed one data store; their document ids can collide."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}
