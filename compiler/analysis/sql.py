@@ -95,15 +95,16 @@ def projections(statement: exp.Expr) -> list[exp.Expr]:
 
 
 def position(node: exp.Expr | None) -> tuple[int, int] | None:
-    """(line, column), 1-based inside the query text, of the first token of `node` that sqlglot located."""
+    """(line, column), 1-based inside the query text, where `node` starts: its earliest token sqlglot located."""
     if node is None:
         return None
+    found: list[tuple[int, int]] = []
     for candidate in node.walk():
         meta = candidate.meta
         line, last, start, end = meta.get("line"), meta.get("col"), meta.get("start"), meta.get("end")
         if isinstance(line, int) and isinstance(last, int) and isinstance(start, int) and isinstance(end, int):
-            return line, last - (end - start)  # sqlglot's `col` is the token's last character
-    return None
+            found.append((line, last - (end - start)))  # sqlglot's `col` is the token's last character
+    return min(found, default=None)
 
 
 def name_position(projection: exp.Expr) -> tuple[int, int] | None:

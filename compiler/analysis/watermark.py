@@ -20,6 +20,8 @@ the query means with a watermark of minus infinity, which is what the first run 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlglot import exp
 
 from compiler.analysis.dialects import faithful
@@ -128,3 +130,38 @@ def neutralise_watermark(tree: exp.Expr, dialect: str) -> exp.Expr:
     while _fold_once(result):
         pass
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """One lower bound on `:watermark`: `column` is the side compared with it, `strict` for `>` (or `:w < col`)."""
+
+    column: exp.Expr
+    strict: bool
+    predicate: exp.Expr
+
+
+def watermark_bounds(tree: exp.Expr, dialect: str) -> list[Bound]:
+    """Every well-formed lower bound on `:watermark` (other shapes are GS114's to report), in query order."""
+    bounds: list[Bound] = []
+    for placeholder in tree.find_all(exp.Placeholder):
+        if placeholder.name != WATERMARK:
+            continue
+        try:
+            predicate, child = _comparison_of(placeholder, dialect)
+        except WatermarkShapeError:
+            continue
+        if isinstance(predicate, exp.GTE | exp.GT) and child is predicate.expression:
+            bounds.append(Bound(predicate.this, isinstance(predicate, exp.GT), predicate))
+        elif isinstance(predicate, exp.LTE | exp.LT) and child is predicate.this:
+            bounds.append(Bound(predicate.expression, isinstance(predicate, exp.LT), predicate))
+        elif isinstance(predicate, exp.Between) and child is predicate.args.get("low"):
+            bounds.append(Bound(predicate.this, False, predicate))
+    return bounds
+
+
+def unwrapped(node: exp.Expr) -> exp.Expr:
+    """`node` without the parentheses, casts and aliases around it (`CAST((x) AS t) AS y` -> `x`)."""
+    while isinstance(node, exp.Paren | exp.Cast | exp.Alias):
+        node = node.this
+    return node

@@ -22,7 +22,10 @@ from compiler.check.rules import (
     sql_read_only_select,
     sql_select_star,
     sql_syntax,
+    sql_watermark_column,
+    sql_watermark_float,
     sql_watermark_shape,
+    sql_watermark_strict_bound,
     template_syntax,
     template_unknown_field,
     watermark_field_missing,
@@ -51,6 +54,9 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     credential_header,
     pagination_incomplete,
     sql_duplicate_column,
+    sql_watermark_column,
+    sql_watermark_float,
+    sql_watermark_strict_bound,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})
