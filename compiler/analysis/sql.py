@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 from dataclasses import dataclass
 
 import sqlglot
@@ -16,44 +15,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from compiler.analysis.dialects import faithful
+from compiler.plan.read_only_sql import DIALECTS, is_select, writes
 
-logging.getLogger("sqlglot").setLevel(logging.ERROR)
-"""sqlglot logs "falling back to parsing as a Command" on stderr; GS107 already reports such statements."""
-
-DIALECTS: dict[str, str] = {
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-}
-"""Connector source type -> sqlglot dialect."""
-
-_WRITES: tuple[tuple[str, str], ...] = (
-    ("Insert", "INSERT"),
-    ("Update", "UPDATE"),
-    ("Delete", "DELETE"),
-    ("Merge", "MERGE"),
-    ("Create", "CREATE"),
-    ("Drop", "DROP"),
-    ("Alter", "ALTER"),
-    ("TruncateTable", "TRUNCATE"),
-    ("Command", "a non-query command"),
-    ("NextValueFor", "NEXT VALUE FOR (advances a sequence)"),
-)
-
-_SIDE_EFFECT_FUNCTIONS = frozenset(
-    {
-        "nextval", "setval", "set_config", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock",
-        "pg_try_advisory_xact_lock", "pg_terminate_backend", "pg_cancel_backend", "lo_import", "lo_export",
-        "dblink_exec", "get_lock", "release_lock",
-    }
-)  # fmt: skip
-"""Functions that change state although they sit in a SELECT (sequences, locks, settings, server files)."""
-_WRITE_TYPES: tuple[tuple[type[exp.Expression], str], ...] = tuple(
-    (getattr(exp, name), label) for name, label in _WRITES if hasattr(exp, name)
-)
+__all__ = ["DIALECTS", "SqlAnalysis", "analyze_sql", "name_position", "position", "projections"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,28 +77,6 @@ def name_position(projection: exp.Expr) -> tuple[int, int] | None:
     return position(alias) or position(projection)
 
 
-def _writes(statement: exp.Expr, dialect: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for node in statement.walk():
-        for node_type, label in _WRITE_TYPES:
-            if isinstance(node, node_type) and label not in found:
-                found.append(label)
-        oracle_sequence = dialect == "oracle" and isinstance(node, exp.Column) and node.name.lower() == "nextval"
-        side_effect = oracle_sequence or (
-            isinstance(node, exp.Anonymous) and node.name.lower() in _SIDE_EFFECT_FUNCTIONS
-        )
-        if side_effect:
-            label = f"{node.name}() (a function that changes state)" if isinstance(node, exp.Anonymous) else node.sql()
-            if label not in found:
-                found.append(label)
-        if isinstance(node, exp.Select):
-            if node.args.get("into") is not None and "SELECT ... INTO" not in found:
-                found.append("SELECT ... INTO")
-            if node.args.get("locks") and "a row lock (FOR UPDATE/SHARE)" not in found:
-                found.append("a row lock (FOR UPDATE/SHARE)")
-    return tuple(found)
-
-
 @functools.lru_cache(maxsize=4096)
 def analyze_sql(query: str, provider: str) -> SqlAnalysis:
     """Parse `query` in the dialect of `provider` and describe it. Never raises for bad SQL."""
@@ -151,9 +93,6 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
     if not statements:
         return _failed(dialect, "the query is empty")
     statement = statements[0]
-    is_select = isinstance(statement, exp.Select | exp.SetOperation) or (
-        isinstance(statement, exp.Subquery) and isinstance(statement.this, exp.Select)
-    )
     selected = projections(statement)
     has_star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in selected)
     columns = None if has_star or not selected else tuple(p.alias_or_name for p in selected)
@@ -172,8 +111,8 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
         error_column=None,
         statement=statement,
         statement_count=len(statements),
-        is_select=is_select,
-        writes=_writes(statement, dialect) if len(statements) == 1 else (),
+        is_select=is_select(statement),
+        writes=writes(statement, dialect) if len(statements) == 1 else (),
         selected_columns=columns,
         has_star=has_star,
         parameters=tuple(parameters),
