@@ -261,7 +261,7 @@ class PostgresExtractor:
             batches = [
                 pa.RecordBatch.from_arrays(
                     [
-                        _json_lists(a, c.arrow) if c.array_element is not None else a
+                        self._lists(a, c) if c.array_element is not None else a
                         for a, c in zip(block.columns, columns, strict=True)
                     ],
                     names=names,
@@ -274,6 +274,22 @@ class PostgresExtractor:
                 message = message.replace(f"column #{index}:", f"column {column.name!r}:")
             raise self.target.error("a value could not be converted", message) from None
         return batches
+
+    def _lists(self, column: pa.Array, described: _Column) -> pa.Array:
+        """An array column's JSON texts as a list array; a failure names the column (and says why, if known)."""
+        try:
+            return _json_lists(column, described.arrow)
+        except pa.ArrowException as error:
+            nested = "to array" in str(error)  # pyarrow: "Column(/v/[]) changed from number to array"
+            what = "holds a multi-dimensional array" if nested else f"cannot be read as {described.arrow}"
+            fix = (
+                f"select one dimension (unnest({described.name}), or {described.name}[1]) or its text "
+                f"({described.name}::text AS {described.name})"
+                if nested
+                else f"select it as text ({described.name}::text AS {described.name})"
+            )
+            # pyarrow's "in row N" counts from the chunk, not the result: only its reason is worth showing.
+            raise self.target.error(f"column {described.name!r} {what}", None if nested else str(error), fix) from None
 
     def _rollback(self) -> None:
         # If the connection is gone, the error that got us here is what the caller sees.

@@ -249,3 +249,12 @@ def test_url_query_parameters_reach_libpq(pg: str) -> None:
         assert table.column("app").to_pylist() == ["gs-x"]
     finally:
         extractor.close()
+
+
+@pytest.mark.parametrize("literal", ["ARRAY[[1, 2], [3, 4]]", "ARRAY[['a', 'b'], ['c', 'd']]"])
+def test_a_two_dimensional_array_is_an_error_naming_its_column(extractor: CheckedExtractor, literal: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        read_all(extractor, f"SELECT 1 AS id, {literal} AS matrix")
+    message = str(caught.value)
+    assert "column 'matrix' holds a multi-dimensional array" in message
+    assert "Fix: select one dimension (unnest(matrix), or matrix[1]) or its text (matrix::text AS matrix)" in message
