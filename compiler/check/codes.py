@@ -74,6 +74,7 @@ CODES: tuple[Code, ...] = (
     Code("GS120", "sql-duplicate-column", _E, "Two selected columns have the same name; one would be lost."),
     Code("GS121", "output-shared", _E, "Two connectors write their artifacts to the same bucket and prefix."),
     Code("GS122", "data-store-shared", _W, "Two connectors feed one data store; their document ids can collide."),
+    Code("GS123", "template-unbounded", _W, "A template does obviously huge work (loops, sizes) for every record."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

@@ -27,6 +27,7 @@ from compiler.check.rules import (
     sql_watermark_shape,
     sql_watermark_strict_bound,
     template_syntax,
+    template_unbounded,
     template_unknown_field,
     watermark_field_missing,
 )
@@ -57,6 +58,7 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     sql_watermark_column,
     sql_watermark_float,
     sql_watermark_strict_bound,
+    template_unbounded,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})
