@@ -128,3 +128,31 @@ def test_missing_file_is_a_clean_error(provider: str, tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="does not exist"):
         open_extractor(make_source(provider), f"{provider}:///{tmp_path / 'missing.db'}")
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_duckdb_cannot_reach_other_files_below_the_statement_check(duckdb_file: Path, tmp_path: Path) -> None:
+    """External access is off: no other file is read or written, even by a statement that got past the check."""
+    other = tmp_path / "other.csv"
+    other.write_text("a\n1\n")
+    extractor = DuckDbExtractor(parse_target(make_source("duckdb"), f"duckdb:///{duckdb_file}"), 1000)
+    try:
+        for statement in (
+            f"SELECT * FROM read_csv('{other}')",
+            f"SELECT * FROM '{other}'",
+            f"COPY (SELECT 1) TO '{tmp_path / 'written.csv'}'",
+        ):
+            with pytest.raises(SourceError, match="file system operations are disabled"):
+                list(extractor.batches(statement, {}))
+    finally:
+        extractor.close()
+    assert not (tmp_path / "written.csv").exists()
+
+
+def test_sqlite_cannot_attach_another_file(sqlite_file: Path, tmp_path: Path) -> None:
+    extractor = SqliteExtractor(parse_target(make_source("sqlite"), f"sqlite:///{sqlite_file}"), 1000)
+    try:
+        with pytest.raises(SourceError, match="too many attached databases"):
+            list(extractor.batches(f"ATTACH DATABASE '{tmp_path / 'new.db'}' AS x", {}))
+    finally:
+        extractor.close()
+    assert not (tmp_path / "new.db").exists()
