@@ -13,6 +13,7 @@ import pytest
 from plan_fixtures import connector, lowered
 
 from compiler.plan import SqlSource
+from compiler.plan.read_only_sql import refusal
 
 # provider -> (open quote, close quote)
 QUOTES = {
@@ -59,6 +60,9 @@ def test_quoted_identifiers_round_trip(provider: str) -> None:
     assert source.incremental_statement == query
     condition = f" WHERE {q(provider, 'T')}.{q(provider, 'Updated At')} >= :watermark AND "
     assert source.snapshot_statement == query.replace(condition, " WHERE ")
+    # The runtime re-parses what the compiler wrote, with the stock dialect, before sending it.
+    assert refusal(source.snapshot_statement, provider) is None
+    assert refusal(query, provider) is None
 
 
 @pytest.mark.parametrize("provider", ["postgres", "oracle", "duckdb", "sqlite", "mssql"])
