@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from compiler.check.facts import ConnectorFacts, SecretFact
+from compiler.check.facts import ConnectorFacts, PlaceFact, SecretFact
 from compiler.check.result import CheckedFile
 from compiler.check.suppressions import Suppression
 from compiler.diagnostics import Diagnostic, Fix, FixKind, Severity
@@ -69,6 +69,10 @@ def _diagnostic(d: dict[str, Any]) -> Diagnostic:
     )
 
 
+def _place(data: dict[str, Any] | None) -> PlaceFact | None:
+    return None if data is None else PlaceFact(**{**data, "span": Span(**data["span"])})
+
+
 def _from_json(path: str, sha256: str, entry: dict[str, Any]) -> CheckedFile:
     diagnostics = tuple(_diagnostic(d) for d in entry["diagnostics"])
     facts = tuple(
@@ -78,6 +82,8 @@ def _from_json(path: str, sha256: str, entry: dict[str, Any]) -> CheckedFile:
             name=f["name"],
             name_span=Span(**f["name_span"]),
             secrets=tuple(SecretFact(**{**s, "span": Span(**s["span"])}) for s in f["secrets"]),
+            output=_place(f["output"]),
+            data_store=_place(f["data_store"]),
         )
         for f in entry["facts"]
     )

@@ -24,6 +24,8 @@ from compiler.check.result import CheckedFile
 from compiler.check.settings import DEFAULT, Settings, SettingsError, find_settings
 from compiler.check.suppressions import find_suppressions
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.load import MAX_FILE_BYTES
+from compiler.plan.files import FileTooLarge, NotARegularFile, read_regular_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PARALLEL_THRESHOLD = 200
@@ -95,18 +97,30 @@ def discover(paths: Sequence[str], settings: Settings = DEFAULT) -> list[Path]:
                 for name in sorted(names):
                     if name.endswith(YAML_SUFFIXES) and not settings.excludes(Path(folder, name)):
                         _add(found, Path(folder, name))
-        elif path.is_file():
-            _add(found, path)
+        elif path.exists():
+            _add(found, path)  # a FIFO or a device is refused when read, with what it is
         else:
             raise UsageError(f"{raw}: no such file or folder")
     return sorted(found.values(), key=display_path)
 
 
 def _read(path: Path) -> bytes:
+    """The file's bytes, read no further than the size limit (FileTooLarge above it); never blocks on a FIFO."""
     try:
-        return path.read_bytes()
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except NotARegularFile as exc:
+        raise UsageError(f"{display_path(path)} is {exc.kind}; connector files must be regular files") from None
+    except FileTooLarge:
+        raise
     except OSError as exc:
         raise UsageError(f"{display_path(path)}: cannot read: {exc.strerror or exc}") from None
+
+
+def _too_large(shown: str, size: int) -> CheckedFile:
+    from compiler.check.checker import check_loaded
+    from compiler.load import too_large
+
+    return check_loaded(too_large(shown, size))
 
 
 def _check_one_lean(item: tuple[bytes, str, bool]) -> CheckedFile:
@@ -176,7 +190,14 @@ def validate_paths(
     pending: list[tuple[bytes, str, bool]] = []
     shown_paths = [display_path(path) for path in files]
     for path, shown in zip(files, shown_paths, strict=True):
-        raw = overrides[shown] if overrides and shown in overrides else _read(path)
+        if overrides and shown in overrides:
+            raw = overrides[shown]
+        else:
+            try:
+                raw = _read(path)
+            except FileTooLarge as exc:
+                results[shown] = _too_large(shown, exc.size)
+                continue
         cached = cache.get(shown, hashlib.sha256(raw).hexdigest(), check_file_name) if cache else None
         if cached is not None:
             results[shown] = cached

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.plan import Plan, PlanFormatError, loads, stale_reason
+from compiler.plan.codec import MAX_PLAN_BYTES
+from compiler.plan.files import FileTooLarge, NotARegularFile, read_regular_file
 from runtime.errors import ConfigError
 
 RUNNABLE_MODES = ("sql_pull",)
@@ -14,7 +16,9 @@ RUNNABLE_MODES = ("sql_pull",)
 def load_plan(path: Path, source_root: Path | None = None) -> Plan:
     """Read and verify `path`; with `source_root`, also check every input file's SHA-256 against the plan."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_PLAN_BYTES)
+    except (NotARegularFile, FileTooLarge) as exc:
+        raise ConfigError(f"plan refused: {exc}; run compiler build") from None
     except OSError as exc:
         raise ConfigError(f"cannot read plan {path}: {exc.strerror or exc}") from None
     try:

@@ -8,50 +8,16 @@
 from __future__ import annotations
 
 import functools
-import logging
 from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-logging.getLogger("sqlglot").setLevel(logging.ERROR)
-"""sqlglot logs "falling back to parsing as a Command" on stderr; GS107 already reports such statements."""
+from compiler.analysis.dialects import faithful
+from compiler.plan.read_only_sql import DIALECTS, is_select, writes
 
-DIALECTS: dict[str, str] = {
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-}
-"""Connector source type -> sqlglot dialect."""
-
-_WRITES: tuple[tuple[str, str], ...] = (
-    ("Insert", "INSERT"),
-    ("Update", "UPDATE"),
-    ("Delete", "DELETE"),
-    ("Merge", "MERGE"),
-    ("Create", "CREATE"),
-    ("Drop", "DROP"),
-    ("Alter", "ALTER"),
-    ("TruncateTable", "TRUNCATE"),
-    ("Command", "a non-query command"),
-    ("NextValueFor", "NEXT VALUE FOR (advances a sequence)"),
-)
-
-_SIDE_EFFECT_FUNCTIONS = frozenset(
-    {
-        "nextval", "setval", "set_config", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock",
-        "pg_try_advisory_xact_lock", "pg_terminate_backend", "pg_cancel_backend", "lo_import", "lo_export",
-        "dblink_exec", "get_lock", "release_lock",
-    }
-)  # fmt: skip
-"""Functions that change state although they sit in a SELECT (sequences, locks, settings, server files)."""
-_WRITE_TYPES: tuple[tuple[type[exp.Expression], str], ...] = tuple(
-    (getattr(exp, name), label) for name, label in _WRITES if hasattr(exp, name)
-)
+__all__ = ["DIALECTS", "SqlAnalysis", "analyze_sql", "name_position", "position", "projections"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,34 +49,32 @@ def _failed(dialect: str, message: str, line: int | None = None, column: int | N
     return SqlAnalysis(dialect, message, line, column, None, 0, False, (), None, False, ())
 
 
-def _projections(statement: exp.Expr) -> list[exp.Expr]:
+def projections(statement: exp.Expr) -> list[exp.Expr]:
+    """The select-list items that name the result's columns (a UNION's first branch)."""
     while isinstance(statement, exp.SetOperation):
         statement = statement.this  # a UNION takes its column names from the first branch
     if isinstance(statement, exp.Subquery):
-        return _projections(statement.this)
+        return projections(statement.this)
     return list(statement.expressions) if isinstance(statement, exp.Select) else []
 
 
-def _writes(statement: exp.Expr, dialect: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for node in statement.walk():
-        for node_type, label in _WRITE_TYPES:
-            if isinstance(node, node_type) and label not in found:
-                found.append(label)
-        oracle_sequence = dialect == "oracle" and isinstance(node, exp.Column) and node.name.lower() == "nextval"
-        side_effect = oracle_sequence or (
-            isinstance(node, exp.Anonymous) and node.name.lower() in _SIDE_EFFECT_FUNCTIONS
-        )
-        if side_effect:
-            label = f"{node.name}() (a function that changes state)" if isinstance(node, exp.Anonymous) else node.sql()
-            if label not in found:
-                found.append(label)
-        if isinstance(node, exp.Select):
-            if node.args.get("into") is not None and "SELECT ... INTO" not in found:
-                found.append("SELECT ... INTO")
-            if node.args.get("locks") and "a row lock (FOR UPDATE/SHARE)" not in found:
-                found.append("a row lock (FOR UPDATE/SHARE)")
-    return tuple(found)
+def position(node: exp.Expr | None) -> tuple[int, int] | None:
+    """(line, column), 1-based inside the query text, where `node` starts: its earliest token sqlglot located."""
+    if node is None:
+        return None
+    found: list[tuple[int, int]] = []
+    for candidate in node.walk():
+        meta = candidate.meta
+        line, last, start, end = meta.get("line"), meta.get("col"), meta.get("start"), meta.get("end")
+        if isinstance(line, int) and isinstance(last, int) and isinstance(start, int) and isinstance(end, int):
+            found.append((line, last - (end - start)))  # sqlglot's `col` is the token's last character
+    return min(found, default=None)
+
+
+def name_position(projection: exp.Expr) -> tuple[int, int] | None:
+    """Where a select-list item's output name is written: its alias, else the column name itself."""
+    alias = projection.args.get("alias") if isinstance(projection, exp.Alias) else None
+    return position(alias) or position(projection)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,7 +82,7 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
     """Parse `query` in the dialect of `provider` and describe it. Never raises for bad SQL."""
     dialect = DIALECTS.get(provider, provider)
     try:
-        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+        statements = [s for s in sqlglot.parse(query, read=faithful(dialect)) if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         return _failed(dialect, str(first.get("description") or exc), first.get("line"), first.get("col"))
@@ -129,12 +93,9 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
     if not statements:
         return _failed(dialect, "the query is empty")
     statement = statements[0]
-    is_select = isinstance(statement, exp.Select | exp.SetOperation) or (
-        isinstance(statement, exp.Subquery) and isinstance(statement.this, exp.Select)
-    )
-    projections = _projections(statement)
-    has_star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in projections)
-    columns = None if has_star or not projections else tuple(p.alias_or_name for p in projections)
+    selected = projections(statement)
+    has_star = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in selected)
+    columns = None if has_star or not selected else tuple(p.alias_or_name for p in selected)
     parameters: list[str] = []
     for placeholder in statement.find_all(exp.Placeholder):
         name = placeholder.name
@@ -150,8 +111,8 @@ def analyze_sql(query: str, provider: str) -> SqlAnalysis:
         error_column=None,
         statement=statement,
         statement_count=len(statements),
-        is_select=is_select,
-        writes=_writes(statement, dialect) if len(statements) == 1 else (),
+        is_select=is_select(statement),
+        writes=writes(statement, dialect) if len(statements) == 1 else (),
         selected_columns=columns,
         has_star=has_star,
         parameters=tuple(parameters),

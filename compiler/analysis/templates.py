@@ -86,3 +86,62 @@ def analyze_template(source: str) -> TemplateAnalysis:
         return TemplateAnalysis(unknown.message, unknown.lineno, (), None)
     variables = _free_variables(tree)
     return TemplateAnalysis(None, None, variables, _simple_parts(tree))
+
+
+RANGE_WARNING = 10_000
+"""A literal `range()` longer than this per record is worth a warning: a template rarely needs a loop at all."""
+LIPSUM_WARNING = 100
+REPEAT_WARNING = 100_000
+POWER_WARNING = 1_000
+
+
+def _literal_int(node: nodes.Node | None) -> int | None:
+    if isinstance(node, nodes.Const) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def _is_call_to(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == name
+
+
+def _range_length(call: nodes.Call) -> int | None:
+    """The number of items of `range(a[, b[, step]])` with literal arguments, else None."""
+    values = [_literal_int(arg) for arg in call.args]
+    if not values or None in values or len(values) > 3:
+        return None
+    numbers = [v for v in values if v is not None]
+    try:
+        return len(range(*numbers))
+    except (ValueError, OverflowError):
+        return None
+
+
+def unbounded_constructs(source: str) -> list[tuple[str, int]]:
+    """(what, template line) for constructs whose work per record is obviously huge; empty if the template does
+    not parse (GS110 reports that). Cheap: one walk over the parsed tree, literal arguments only."""
+    try:
+        tree = ENVIRONMENT.parse(source)
+    except (TemplateSyntaxError, RecursionError):
+        return []
+    found: list[tuple[str, int]] = []
+    for loop in tree.find_all(nodes.For):
+        if _is_call_to(loop.iter, "range") and any(
+            _is_call_to(inner.iter, "range") for inner in loop.find_all(nodes.For)
+        ):
+            found.append(("nested loops over range(): their iterations multiply for every record", loop.lineno))
+    for call in tree.find_all(nodes.Call):
+        if _is_call_to(call, "range") and (length := _range_length(call)) is not None and length > RANGE_WARNING:
+            found.append((f"range() of {length:,} items for every record", call.lineno))
+        count = _literal_int(call.args[0]) if call.args else None
+        if _is_call_to(call, "lipsum") and count is not None and count > LIPSUM_WARNING:
+            found.append((f"lipsum({count:,}) writes {count:,} paragraphs for every record", call.lineno))
+    for mul in tree.find_all(nodes.Mul):
+        count = _literal_int(mul.right) if _literal_int(mul.right) is not None else _literal_int(mul.left)
+        if count is not None and count > REPEAT_WARNING:
+            found.append((f"a value repeated {count:,} times", mul.lineno))
+    for power in tree.find_all(nodes.Pow):
+        exponent = _literal_int(power.right)
+        if exponent is not None and exponent > POWER_WARNING:
+            found.append((f"a power with the exponent {exponent:,}", power.lineno))
+    return sorted(found, key=lambda item: item[1])

@@ -11,7 +11,7 @@ the query means with a watermark of minus infinity, which is what the first run 
 "read everything" cannot be known.
 
 >>> import sqlglot
->>> tree = sqlglot.parse_one("SELECT id FROM t WHERE ts >= :watermark AND kind = 'a'", read="postgres")
+>>> tree = sqlglot.parse_one("SELECT id FROM t WHERE ts >= :watermark AND kind = 'a'", read=faithful("postgres"))
 >>> render(neutralise_watermark(tree, "postgres"), "postgres")
 "SELECT id FROM t WHERE kind = 'a'"
 >>> render(tree, "postgres")
@@ -20,11 +20,11 @@ the query means with a watermark of minus infinity, which is what the first run 
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+
+from compiler.analysis.dialects import faithful
 
 WATERMARK = "watermark"
 
@@ -36,27 +36,9 @@ class WatermarkShapeError(ValueError):
     """`:watermark` is used in a way whose "read everything" form cannot be derived."""
 
 
-@functools.cache
-def _named_bind_generator(dialect: str) -> Any:
-    """The dialect's SQL generator, except that a named placeholder is always written `:name`.
-
-    Generators write binds in their driver's style (`%(name)s` for postgres, `$name` for duckdb); plans keep
-    one style so the runtime can hand every statement to SQLAlchemy's `text()`.
-    """
-    base: Any = Dialect.get_or_raise(dialect).generator_class
-
-    class NamedBindGenerator(base):  # type: ignore[misc]
-        def placeholder_sql(self, expression: exp.Placeholder) -> str:
-            return f":{expression.name}" if expression.name else "?"
-
-    return NamedBindGenerator
-
-
 def render(tree: exp.Expr, dialect: str) -> str:
-    """SQL text in `dialect`, every placeholder written as a named `:bind` (SQLAlchemy `text()` style)."""
-    generator = _named_bind_generator(dialect)(dialect=Dialect.get_or_raise(dialect))
-    text: str = generator.generate(tree, copy=False)
-    return text
+    """SQL text in `dialect`, quoted names as written and every placeholder a named `:bind` (see `dialects`)."""
+    return faithful(dialect).generate(tree, copy=False)
 
 
 def uses_watermark(tree: exp.Expr) -> bool:
@@ -148,3 +130,38 @@ def neutralise_watermark(tree: exp.Expr, dialect: str) -> exp.Expr:
     while _fold_once(result):
         pass
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """One lower bound on `:watermark`: `column` is the side compared with it, `strict` for `>` (or `:w < col`)."""
+
+    column: exp.Expr
+    strict: bool
+    predicate: exp.Expr
+
+
+def watermark_bounds(tree: exp.Expr, dialect: str) -> list[Bound]:
+    """Every well-formed lower bound on `:watermark` (other shapes are GS114's to report), in query order."""
+    bounds: list[Bound] = []
+    for placeholder in tree.find_all(exp.Placeholder):
+        if placeholder.name != WATERMARK:
+            continue
+        try:
+            predicate, child = _comparison_of(placeholder, dialect)
+        except WatermarkShapeError:
+            continue
+        if isinstance(predicate, exp.GTE | exp.GT) and child is predicate.expression:
+            bounds.append(Bound(predicate.this, isinstance(predicate, exp.GT), predicate))
+        elif isinstance(predicate, exp.LTE | exp.LT) and child is predicate.this:
+            bounds.append(Bound(predicate.expression, isinstance(predicate, exp.LT), predicate))
+        elif isinstance(predicate, exp.Between) and child is predicate.args.get("low"):
+            bounds.append(Bound(predicate.this, False, predicate))
+    return bounds
+
+
+def unwrapped(node: exp.Expr) -> exp.Expr:
+    """`node` without the parentheses, casts and aliases around it (`CAST((x) AS t) AS y` -> `x`)."""
+    while isinstance(node, exp.Paren | exp.Cast | exp.Alias):
+        node = node.this
+    return node

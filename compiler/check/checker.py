@@ -10,6 +10,7 @@ from compiler.check.codes import lookup
 from compiler.check.connector import Connector
 from compiler.check.facts import ConnectorFacts, SecretFact
 from compiler.check.finding import Finding, make_diagnostic
+from compiler.check.places import data_store_place, output_place
 from compiler.check.registry import DOCUMENT_RULES, FILE_NAME_RULES
 from compiler.check.result import CheckedFile
 from compiler.check.schema import check_schema
@@ -45,7 +46,15 @@ def _facts(path: str, index: int, data: Any, positions: Positions) -> ConnectorF
         for ref, pointer in secret_refs(data["spec"])
     )
     name = data["metadata"]["name"]
-    return ConnectorFacts(path, index, name, positions.of_value("/metadata/name"), secrets)
+    return ConnectorFacts(
+        path,
+        index,
+        name,
+        positions.of_value("/metadata/name"),
+        secrets,
+        output=output_place(data, positions),
+        data_store=data_store_place(data, positions),
+    )
 
 
 def _document_marker(span: Span, lines: Sequence[str]) -> Span:

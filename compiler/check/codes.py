@@ -81,6 +81,25 @@ CODES: tuple[Code, ...] = (
     Code("GS114", "sql-watermark-shape", _E, "`:watermark` is used other than as a lower bound on a column."),
     Code("GS115", "credential-header", _E, "A request header carries credentials; they belong in the secret."),
     Code("GS116", "pagination-incomplete", _E, "Only one of the two cursor pagination fields is set."),
+    Code(
+        "GS117",
+        "sql-watermark-column",
+        _E,
+        "The column compared with :watermark is not the watermarkField.",
+        protects_data=True,
+    ),
+    Code("GS118", "sql-watermark-float", _W, "The watermark is a floating-point value, which does not round-trip."),
+    Code("GS119", "sql-watermark-strict-bound", _W, "`> :watermark` skips rows that share the checkpoint's value."),
+    Code("GS120", "sql-duplicate-column", _E, "Two selected columns have the same name; one would be lost."),
+    Code(
+        "GS121",
+        "output-shared",
+        _E,
+        "Two connectors write their artifacts to the same bucket and prefix.",
+        protects_data=True,
+    ),
+    Code("GS122", "data-store-shared", _W, "Two connectors feed one data store; their document ids can collide."),
+    Code("GS123", "template-unbounded", _W, "A template does obviously huge work (loops, sizes) for every record."),
     # GS2xx: the linter's own comments and settings
     Code("GS201", "unused-suppression", _W, "A `# gemini-sync: disable=` comment silences nothing."),
 )

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from compiler.check.facts import ConnectorFacts, ProjectFinding
 from compiler.check.finding import make_diagnostic
-from compiler.check.rules import secret_env_collision, unique_name
+from compiler.check.rules import data_store_shared, output_shared, secret_env_collision, unique_name
 from compiler.diagnostics import Diagnostic
 
 
@@ -17,7 +17,7 @@ class ProjectRule(Protocol):
     def check(self, connectors: Sequence[ConnectorFacts]) -> Iterator[ProjectFinding]: ...
 
 
-PROJECT_RULES: tuple[ProjectRule, ...] = (unique_name, secret_env_collision)
+PROJECT_RULES: tuple[ProjectRule, ...] = (unique_name, secret_env_collision, output_shared, data_store_shared)
 
 
 def check_project(facts: Iterable[ConnectorFacts]) -> list[Diagnostic]:

@@ -17,12 +17,17 @@ from compiler.check.rules import (
     name_matches_file,
     pagination_incomplete,
     sql_bind_parameter,
+    sql_duplicate_column,
     sql_missing_column,
     sql_read_only_select,
     sql_select_star,
     sql_syntax,
+    sql_watermark_column,
+    sql_watermark_float,
     sql_watermark_shape,
+    sql_watermark_strict_bound,
     template_syntax,
+    template_unbounded,
     template_unknown_field,
     watermark_field_missing,
 )
@@ -49,6 +54,11 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     sql_watermark_shape,
     credential_header,
     pagination_incomplete,
+    sql_duplicate_column,
+    sql_watermark_column,
+    sql_watermark_float,
+    sql_watermark_strict_bound,
+    template_unbounded,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})

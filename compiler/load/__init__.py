@@ -13,7 +13,16 @@ from compiler.load.yaml_reader import Problem, read_documents
 MAX_FILE_BYTES = 1_000_000
 """A connector is a few kilobytes; anything near a megabyte is a mistake, and we refuse to spend time on it."""
 
-__all__ = ["MAX_FILE_BYTES", "LoadedDocument", "LoadedFile", "Positions", "Problem", "Span", "load_bytes"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "LoadedDocument",
+    "LoadedFile",
+    "Positions",
+    "Problem",
+    "Span",
+    "load_bytes",
+    "too_large",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +72,23 @@ def _byte_problem(raw: bytes, offset: int, message: str) -> Problem:
     return Problem("GS002", message, Span(line, column, line, column + 1), "", "save the file as UTF-8 text")
 
 
+def too_large(path: str, size: int, digest: str = "") -> LoadedFile:
+    """The GS006 result for a file of `size` bytes, which is never read beyond the limit."""
+    problem = Problem(
+        "GS006",
+        f"the file is {size:,} bytes; connector files are limited to {MAX_FILE_BYTES:,}",
+        FILE_START,
+        "",
+        "split it into one file per connector",
+    )
+    return LoadedFile(path, digest, "", (), (problem,))
+
+
 def load_bytes(raw: bytes, path: str) -> LoadedFile:
     """Read every YAML document in `raw`. Never raises for bad content: problems describe it."""
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_FILE_BYTES:
-        problem = Problem(
-            "GS006",
-            f"the file is {len(raw):,} bytes; connector files are limited to {MAX_FILE_BYTES:,}",
-            FILE_START,
-            "",
-            "split it into one file per connector",
-        )
-        return LoadedFile(path, digest, "", (), (problem,))
+        return too_large(path, len(raw), digest)
     text, decode_problem = _decode(raw)
     if text is None:
         assert decode_problem is not None

@@ -195,7 +195,17 @@ def _scalar(node: ScalarNode) -> Any:
         try:
             return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
         except ValueError:
-            raise ReadError(Problem("GS001", f"{value!r} is not a valid integer", _span(node))) from None
+            # The pattern matched, so only the interpreter's int-string limit (4,300 digits) can refuse it.
+            raise ReadError(
+                Problem(
+                    "GS055",
+                    f"the integer {value[:20]}... has {len(value):,} characters; no connector field takes a number "
+                    "that large (integers are at most 64-bit)",
+                    _span(node),
+                    "",
+                    "write a number of at most 19 digits",
+                )
+            ) from None
     if tag == "tag:yaml.org,2002:float":
         lowered = value.lower()
         if lowered.endswith(".nan"):

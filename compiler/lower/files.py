@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from compiler.check.result import CheckedFile
-from compiler.load import load_bytes
+from compiler.load import MAX_FILE_BYTES, load_bytes
 from compiler.lower.draft import LoweringError
 from compiler.lower.inputs import InputPathError, input_file
 from compiler.lower.pipeline import lower
 from compiler.plan import Plan
+from compiler.plan.files import read_regular_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def _locate(path: str, index: int, error: LoweringError) -> LoweringProblem:
     """Find the line and column of the field at fault (re-reading the file only on this error path)."""
     line = column = 1
     try:
-        loaded = load_bytes(Path(path).read_bytes(), path)
+        loaded = load_bytes(read_regular_file(Path(path), MAX_FILE_BYTES), path)
         if index < len(loaded.documents):
             span = loaded.documents[index].positions.of_value(error.pointer)
             line, column = span.line, span.column

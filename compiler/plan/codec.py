@@ -143,12 +143,43 @@ def dumps(plan: Plan) -> bytes:
     return canonical_bytes(to_data(plan))
 
 
-def loads(raw: bytes) -> Plan:
-    """Parse plan bytes, refusing unsupported versions and hash mismatches."""
+MAX_PLAN_BYTES = 64 << 20
+"""A plan is kilobytes; a file far larger is not a plan, and reading it whole would only cost memory."""
+MAX_INTEGER_DIGITS = 20
+"""Plan integers are 64-bit (at most 20 digits); longer ones are refused before Python converts them, since
+converting a 5,000-digit string is an error of its own (the interpreter's int-string limit) and costs time."""
+
+
+def _strict_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise PlanFormatError(f"not a plan: an integer of {digits:,} digits (plan integers are 64-bit)")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise PlanFormatError(f"not a plan: {name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON with limits: no NaN/Infinity, integers of at most 20 digits, bounded nesting and size.
+
+    Every failure is a one-line PlanFormatError: a hand-edited plan with 100,000 nested `[` or a 5,000-digit
+    number is refused, never a traceback.
+    """
+    if len(raw) > MAX_PLAN_BYTES:
+        raise PlanFormatError(f"not a plan: {len(raw):,} bytes (a plan is at most {MAX_PLAN_BYTES:,})")
     try:
-        data = json.loads(raw)
+        return json.loads(raw, parse_int=_strict_int, parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PlanFormatError(f"not a JSON plan: {exc}") from None
+    except RecursionError:
+        raise PlanFormatError("not a plan: the JSON nests too deeply") from None
+
+
+def loads(raw: bytes) -> Plan:
+    """Parse plan bytes, refusing unsupported versions and hash mismatches."""
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise PlanFormatError("not a plan: the top level is not an object")
     version = data.get("formatVersion")

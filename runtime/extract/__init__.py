@@ -10,10 +10,11 @@ Which path runs (an explicit table, no discovery):
 | sqlite   | -                            | sqlite3, read-only, rows -> Arrow (`embedded`)               |
 | any      | any other (pyodbc, oracledb) | SQLAlchemy Core, stream_results + fetchmany (`generic`)      |
 
-Guarantees to the engine: batches share one schema; an empty result still yields one zero-row batch carrying
-the schema; every failure, before or during the stream, is a `runtime.errors.SourceError` whose message never
-holds the URL's password; PostgreSQL, MariaDB, DuckDB and SQLite sessions are read-only; `close()` also stops a
-stream still running.
+Guarantees to the engine: no statement reaches a server unless it is exactly one read-only SELECT
+(`runtime.extract.statement`; a refused statement is a `ConfigError`, exit 2); batches share one schema; an
+empty result still yields one zero-row batch carrying the schema; every other failure, before or during the
+stream, is a `runtime.errors.SourceError` whose message never holds a credential of the URL; PostgreSQL,
+MariaDB, DuckDB and SQLite sessions are read-only; `close()` also stops a stream still running.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import pyarrow as pa
 
 from compiler.plan import SqlSource
 from runtime.errors import SourceError
+from runtime.extract.statement import checked
 from runtime.extract.urls import Target, parse_target
 from runtime.optional import require
 
-__all__ = ["Extractor", "open_extractor"]
+__all__ = ["CheckedExtractor", "Extractor", "open_extractor"]
 
 
 class Extractor(Protocol):
@@ -63,15 +65,32 @@ def _factory(target: Target) -> Callable[[Target, int], Extractor]:
     return factory
 
 
+class CheckedExtractor:
+    """An extractor whose every statement passes the read-only check before the driver sees it."""
+
+    def __init__(self, inner: Extractor, source: SqlSource) -> None:
+        self.inner, self.source = inner, source
+
+    def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]:
+        return self.inner.batches(checked(statement, self.source), params)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def open_extractor(source: SqlSource, url: str) -> Extractor:
     """Connect to the source named by `url` (the resolved secret) and return its extractor.
 
-    Raises SourceError for a URL that does not fit the provider, a failed connection or a missing driver (then
-    naming the extra to install, `runtime.optional`).
+    Raises ConfigError for a plan statement that is not one read-only SELECT (before connecting), SourceError
+    for a URL that does not fit the provider, a failed connection or a missing driver (then naming the extra to
+    install, `runtime.optional`).
     """
+    for statement in (source.snapshot_statement, source.incremental_statement):
+        if statement is not None:
+            checked(statement, source)
     target = parse_target(source, url)
     try:
-        return _factory(target)(target, source.batch_size)
+        return CheckedExtractor(_factory(target)(target, source.batch_size), source)
     except SourceError:
         raise
     except Exception as error:  # a driver's own exception type: wrap, scrubbed

@@ -2,6 +2,10 @@
 
 DuckDB streams Arrow record batches itself. SQLite goes through the `sqlite3` module with `fetchmany`; its
 columns have no declared result types, so `RowBatcher` types each column from its first values.
+
+Beyond read-only: DuckDB runs with `enable_external_access = false`, so a statement cannot read or write any other
+file (`read_csv`, a path in FROM, `COPY ... TO`, `ATTACH`, extensions); SQLite allows no attached databases and
+runs one statement per call (extension loading is off in Python's `sqlite3` by default).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ class DuckDbExtractor:
         self.batch_size = max(1, batch_size)
         path = _database_file(target)
         try:
-            self.conn = duckdb.connect(str(path), read_only=True)
+            self.conn = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
             self.conn.execute("SET TimeZone = 'UTC'")
         except duckdb.Error as error:
             raise target.error("cannot open the database file", error) from None
@@ -77,6 +81,7 @@ class SqliteExtractor:
         uri = _database_file(target).resolve().as_uri() + "?mode=ro"
         try:
             self.conn = sqlite3.connect(uri, uri=True)
+            self.conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)  # no ATTACH: no second file, read or created
         except sqlite3.Error as error:
             raise target.error("cannot open the database file", error) from None
 

@@ -4,7 +4,13 @@ Why this shape (measured in bench/bench_extract.py): COPY is the fastest way out
 COPY data over one row per message, so the rows are row-aligned CSV: a reader thread only appends bytes, and
 pyarrow parses each chunk (multi-threaded, GIL released) while the next one streams in. Column types come from a
 `LIMIT 0` describe of the same statement, so every batch has the same schema. Arrays travel as JSON text and are
-parsed by pyarrow's JSON reader. `:watermark` is bound client-side by psycopg's own quoting (never formatting).
+parsed by pyarrow's JSON reader.
+
+Protocols: the describe runs over the extended query protocol with `:watermark` bound server-side, so the server
+accepts exactly one statement. COPY cannot take parameters, so psycopg merges `:watermark` into the COPY text
+with its own quoting (never string formatting) and sends it over the simple query protocol, which would run
+several `;`-separated statements: what stops `...; COMMIT; CREATE TABLE ...` there is the runtime's statement
+check (`runtime.extract.statement`), run before any statement is sent, and the describe failing first.
 """
 
 from __future__ import annotations
@@ -123,8 +129,11 @@ class PostgresExtractor:
 
     def _describe(self, sql: str, values: Any) -> list[_Column]:
         try:
-            with psycopg.ClientCursor(self.conn) as cursor:
-                cursor.execute(f"SELECT * FROM (\n{sql}\n) AS gs_q LIMIT 0", values)
+            # Server-side binding over the extended query protocol (`binary=True` forces it even without
+            # parameters): PostgreSQL parses exactly one statement there, so `...; COMMIT; CREATE ...` fails here
+            # instead of ending the read-only transaction, as it would over the simple protocol.
+            with self.conn.cursor() as cursor:
+                cursor.execute(f"SELECT * FROM (\n{sql}\n) AS gs_q LIMIT 0", values, binary=True)
                 description = cursor.description or []
                 array_oids = [d.type_code for d in description if d.type_code not in _SCALARS]
                 elements: dict[int, int] = {}
@@ -252,7 +261,7 @@ class PostgresExtractor:
             batches = [
                 pa.RecordBatch.from_arrays(
                     [
-                        _json_lists(a, c.arrow) if c.array_element is not None else a
+                        self._lists(a, c) if c.array_element is not None else a
                         for a, c in zip(block.columns, columns, strict=True)
                     ],
                     names=names,
@@ -265,6 +274,22 @@ class PostgresExtractor:
                 message = message.replace(f"column #{index}:", f"column {column.name!r}:")
             raise self.target.error("a value could not be converted", message) from None
         return batches
+
+    def _lists(self, column: pa.Array, described: _Column) -> pa.Array:
+        """An array column's JSON texts as a list array; a failure names the column (and says why, if known)."""
+        try:
+            return _json_lists(column, described.arrow)
+        except pa.ArrowException as error:
+            nested = "to array" in str(error)  # pyarrow: "Column(/v/[]) changed from number to array"
+            what = "holds a multi-dimensional array" if nested else f"cannot be read as {described.arrow}"
+            fix = (
+                f"select one dimension (unnest({described.name}), or {described.name}[1]) or its text "
+                f"({described.name}::text AS {described.name})"
+                if nested
+                else f"select it as text ({described.name}::text AS {described.name})"
+            )
+            # pyarrow's "in row N" counts from the chunk, not the result: only its reason is worth showing.
+            raise self.target.error(f"column {described.name!r} {what}", None if nested else str(error), fix) from None
 
     def _rollback(self) -> None:
         # If the connection is gone, the error that got us here is what the caller sees.

@@ -3,21 +3,22 @@
 The secret of a SQL source is a URL: `postgresql://user:pass@host:5432/db`, `mysql://...`, `mssql://...`,
 `oracle://...`, SQLAlchemy's `dialect+driver://...`, or for the embedded providers `duckdb:///path/file.duckdb`
 and `sqlite:///path/file.db`. The plan's driver applies when the URL names none. Every message built here shows
-the URL with its password hidden, and `scrub` removes the password from text a driver produced.
+the URL with its credentials hidden (the userinfo password and credential query keys such as `password=`), and
+`Target.scrub` removes every fragment of the secret from text a driver produced (`runtime.redact`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import quote, quote_plus
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import URL, Dialect, make_url
 
 from compiler.plan import SqlSource
 from runtime.errors import SourceError
 from runtime.extract.binds import Bound, bind
+from runtime.redact import mask_credentials, redact
 
 # Provider -> URL backend names it accepts (the first is canonical for SQLAlchemy).
 BACKENDS: dict[str, tuple[str, ...]] = {
@@ -30,8 +31,6 @@ BACKENDS: dict[str, tuple[str, ...]] = {
 }
 EMBEDDED = frozenset({"duckdb", "sqlite"})
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}")
-# Greedy up to the last `@` of the token: an unencoded `@` inside a password must not leak its tail.
-_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)\S*(?P<tail>@)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +38,12 @@ class Target:
     """A parsed, validated connection URL for one source."""
 
     provider: str
-    url: URL
+    url: URL = field(repr=False)
     """The URL with `dialect+driver` filled in (never print it: it holds the password)."""
     secret_label: str
     """`secret 'name' (SECRET_NAME)`: where the URL came from, for messages."""
+    secret: str = field(default="", repr=False)
+    """The secret as resolved (the raw URL), so that `scrub` knows every fragment of it."""
 
     @property
     def driver(self) -> str:
@@ -51,11 +52,12 @@ class Target:
 
     @property
     def redacted(self) -> str:
-        return self.url.render_as_string(hide_password=True)
+        """The URL for messages: password and credential query values shown as ***."""
+        return mask_credentials(self.url.render_as_string(hide_password=True))
 
     def scrub(self, text: str) -> str:
-        """`text` with the password (raw and URL-encoded forms) and any URL credentials replaced by ***."""
-        return scrub(text, self.url.password)
+        """`text` with every fragment of the secret and every credential-shaped value replaced by ***."""
+        return redact(text, [self.secret, self.url.password or ""])
 
     def error(self, what: str, cause: BaseException | str | None = None, fix: str = "") -> SourceError:
         """A SourceError naming the source, the redacted URL, the driver's reason and a fix; never the password."""
@@ -79,12 +81,8 @@ class Target:
 
 
 def scrub(text: str, password: str | None) -> str:
-    """Remove `password` and any `scheme://user:password@` credentials from `text`."""
-    text = _CREDENTIALS.sub(r"\g<head>***\g<tail>", text)
-    if password:
-        for form in {password, quote(password, safe=""), quote_plus(password)}:
-            text = text.replace(form, "***")
-    return text
+    """Remove `password` (in every encoding) and anything credential-shaped from `text`."""
+    return redact(text, [password] if password else [])
 
 
 def secret_label(source: SqlSource) -> str:
@@ -105,18 +103,19 @@ def parse_target(source: SqlSource, raw: str) -> Target:
             f"(scheme {scheme!r}; the rest is not shown, it may hold a password). Fix: use the form "
             f"{example_url(source.provider)}; percent-encode special characters in the user and password."
         ) from None
+    _refuse_ambiguous_userinfo(source, url, label)
     backend, _, driver = url.drivername.partition("+")
     accepted = BACKENDS.get(source.provider)
     if accepted is None:
         raise SourceError(f"provider {source.provider!r} is not a SQL provider this runtime knows")
     if backend not in accepted:
-        shown = url.render_as_string(hide_password=True)
+        shown = mask_credentials(url.render_as_string(hide_password=True))
         raise SourceError(
-            scrub(
+            redact(
                 f"{source.provider} source: the connection URL in {label} is {shown}, whose scheme "
                 f"{backend!r} does not match the provider. Fix: use a {' or '.join(a + '://' for a in accepted)} "
                 f"URL, e.g. {example_url(source.provider)}, or change spec.source.type",
-                url.password,
+                [raw],
             )
         )
     if source.provider not in EMBEDDED:
@@ -128,7 +127,18 @@ def parse_target(source: SqlSource, raw: str) -> Target:
             raise SourceError(
                 f"{source.provider} source: the URL in {label} names no file. Fix: use {example_url(source.provider)}"
             )
-    return Target(provider=source.provider, url=url, secret_label=label)
+    return Target(provider=source.provider, url=url, secret_label=label, secret=raw)
+
+
+def _refuse_ambiguous_userinfo(source: SqlSource, url: URL, label: str) -> None:
+    """Refuse a URL whose user or password holds an unencoded `@`: SQLAlchemy and libpq split the userinfo at the
+    first `@`, so the driver would look for a host named after the password's tail (and print it)."""
+    if url.host and "@" in url.host:
+        raise SourceError(
+            f"{source.provider} source: the user or password of the connection URL in {label} contains an "
+            "unencoded '@' (the URL is not shown, it holds a password). Fix: percent-encode it as %40, "
+            f"as in {example_url(source.provider).replace('password', 'p%40ssword')}"
+        )
 
 
 def example_url(provider: str) -> str:

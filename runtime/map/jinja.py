@@ -1,6 +1,8 @@
 """The slow path: templates that need real Jinja, rendered per record in a sandbox with strict undefined.
 
-Costs ~30 us a record, so the compiler marks simple templates `fields` and they never come here.
+Costs ~30 us a record, so the compiler marks simple templates `fields` and they never come here. Each record is
+rendered under a budget (`runtime.map.jinja_budget`: loop iterations, time, output size, single operations), so
+a template such as two nested `range(100000)` loops fails its first record with a message instead of hanging.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from typing import Any
 import jinja2
 import orjson
 import pyarrow as pa
-from jinja2.sandbox import SandboxedEnvironment
 
 from compiler.plan import Template
 from runtime.errors import MappingError
+from runtime.map.jinja_budget import MAX_RENDERED_CHARS, BudgetedEnvironment, TemplateBudgetExceeded, start_record
 from runtime.map.paths import lookup
 from runtime.map.templates import rendered_column
 
@@ -24,19 +26,37 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-_ENV = SandboxedEnvironment(
+_ENV = BudgetedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_finalize
 )
+
+
+def _render_record(compiled: jinja2.Template, context: dict[str, Any]) -> str:
+    """One record's text, streamed so that an endless output stops at the limit instead of filling memory."""
+    start_record()
+    parts: list[str] = []
+    size = 0
+    for chunk in compiled.generate(context):
+        size += len(chunk)
+        if size > MAX_RENDERED_CHARS:
+            raise TemplateBudgetExceeded(f"it rendered more than {MAX_RENDERED_CHARS:,} characters for one record")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _render_one(
     template: Template, role: str, contexts: Iterable[dict[str, Any]], raw_ids: Sequence[object]
 ) -> pa.Array:
-    compiled = _ENV.from_string(template.source)
+    compiled = _ENV.budgeted(template.source)
     out: list[str] = []
     for row, context in enumerate(contexts):
         try:
-            out.append(compiled.render(context))
+            out.append(_render_record(compiled, context))
+        except TemplateBudgetExceeded as exc:
+            raise MappingError(
+                f"record {raw_ids[row]!r}: the {role} template was stopped: {exc}. Fix: bound the template's loops "
+                "and sizes (every record's template work is limited so that one record cannot stall the run)"
+            ) from None
         except Exception as exc:  # any template failure names the record, never crashes the run
             raise MappingError(
                 f"record {raw_ids[row]!r}: the {role} template failed: {type(exc).__name__}: {exc}"

@@ -33,6 +33,9 @@ def test_unique_names_and_secret_collisions(connectors: list[tuple[str, str]]) -
             document = yaml.safe_load(yaml.safe_dump(BASE))
             document["metadata"]["name"] = name
             document["spec"]["source"]["secretRef"] = ref
+            # Each connector its own artifact folder and data store: GS121/GS122 are not what is tested here.
+            document["spec"]["output"]["prefix"] = name
+            document["spec"]["gemini"]["dataStoreId"] = f"{name}-ds"
             target = root / f"d{index}" / f"{name}.yaml"
             target.parent.mkdir()
             target.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")

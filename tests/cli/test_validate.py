@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from compiler import validation
 from compiler.check import checker
 from compiler.cli import main
 from compiler.validation import PARALLEL_THRESHOLD, validate_paths
@@ -105,14 +106,14 @@ def test_unreadable_file_exits_2(
     work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(work, "hr-employees.yaml", HR)
-    original = Path.read_bytes
+    original = validation.read_regular_file
 
-    def deny(self: Path) -> bytes:
-        if self.name == "hr-employees.yaml":
+    def deny(path: Path, limit: int) -> bytes:
+        if path.name == "hr-employees.yaml":
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return original(path, limit)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(validation, "read_regular_file", deny)
     code, out, err = cli(capsys, "hr-employees.yaml")
     assert code == 2
     assert out == ""

@@ -60,7 +60,7 @@ CORPUS: dict[str, tuple[bytes, str, int | None, int | None]] = {
     "duplicate-key": (VALID.replace(b"kind: Connector\n", b"kind: Connector\nkind: Connector\n"), "GS005", 5, 1),
     "huge-integer": (
         VALID.replace(b"    watermarkField", b"    batchSize: " + b"9" * 5000 + b"\n    watermarkField"),
-        "GS001",
+        "GS055",  # out of range, like a smaller number above the schema's maximum
         17,
         16,
     ),

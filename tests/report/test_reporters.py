@@ -17,8 +17,15 @@ from compiler.validation import ValidationResult, validate_paths
 CONNECTORS = Path(__file__).resolve().parents[2] / "connectors"
 GOOD = (CONNECTORS / "hr-employees.yaml").read_text(encoding="utf-8")
 BAD = GOOD.replace("    query: >", "    quey: >").replace("location: global", "location: europe")
-WARN = GOOD.replace("name: hr-employees", "name: hr-staff").replace(
-    "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at", "SELECT *"
+WARN = (
+    GOOD.replace("name: hr-employees", "name: hr-staff")
+    .replace(
+        "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at",
+        "SELECT *",
+    )
+    # Its own artifact folder and data store, so that only the SELECT * warning is reported (not GS121/GS122).
+    .replace("prefix: hr-employees", "prefix: hr-staff")
+    .replace("dataStoreId: hr-ds", "dataStoreId: hr-staff-ds")
 )
 
 

@@ -80,7 +80,8 @@ def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "connectors" / "hr-employees.yaml").write_text(STAR, encoding="utf-8")
     outside = tmp_path / "elsewhere" / "hr-employees.yaml"
     outside.parent.mkdir()
-    outside.write_text(STAR.replace("name: hr-employees", "name: hr-elsewhere"), encoding="utf-8")
+    elsewhere = STAR.replace("name: hr-employees", "name: hr-elsewhere").replace("prefix: hr-employees", "prefix: x")
+    outside.write_text(elsewhere.replace("dataStoreId: hr-ds", "dataStoreId: x-ds"), encoding="utf-8")
     monkeypatch.chdir(root / "tools")
     return root
 

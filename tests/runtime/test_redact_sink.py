@@ -27,6 +27,49 @@ def test_redact_removes_every_form_of_a_url_password(text: str) -> None:
     assert "***" in cleaned
 
 
+CANARY = "Cn4ry-pw-x9"
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        # The userinfo, raw and percent-encoded.
+        (f"postgresql://svc:{CANARY}@db:5432/hr", f"auth failed for {CANARY}"),
+        # Query keys: password, sslpassword, passfile, and their encoded forms in a re-rendered URL.
+        (f"postgresql://svc@db/hr?password={CANARY}", f"options: password={CANARY}"),
+        (f"postgresql://svc@db/hr?sslpassword={CANARY}&sslmode=require", f"key pass {CANARY} rejected"),
+        (f"postgresql://svc@db/hr?passfile=/run/{CANARY}", "cannot read /run/" + CANARY),
+        (f"postgresql://svc@db/hr?password={CANARY}%40x", f"got {CANARY}@x"),
+        # An unencoded '@': each piece can surface alone (as a host name, for instance).
+        (f"postgresql://svc:{CANARY}@tail-9f1@db/hr", "could not resolve host 'tail-9f1@db'"),
+        # ODBC connection strings inside odbc_connect, braces and all.
+        (f"mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BFreeTDS%7D%3BPWD%3D%7B{CANARY}%7D", f"login {CANARY} failed"),
+        # A libpq keyword string, quoted value.
+        (f"host=db user=svc password='{CANARY} x'", f"password is {CANARY} x here"),
+        # Not a database URL: the whole value is secret.
+        (f"https://hooks.example.com/services/{CANARY}", f"POST https://hooks.example.com/services/{CANARY} failed"),
+    ],
+)
+def test_every_credential_position_is_redacted(secret: str, message: str) -> None:
+    cleaned = redact(message, [secret])
+    assert CANARY not in cleaned
+    assert "tail-9f1" not in cleaned
+    assert "***" in cleaned
+
+
+def test_credential_shapes_are_masked_without_knowing_the_secret() -> None:
+    text = "at mysql://u:Xy9@h/db?password=short&sslmode=x and conninfo pwd='a b' PWD={q}"
+    cleaned = redact(text, [])
+    assert cleaned == "at mysql://u:***@h/db?password=***&sslmode=x and conninfo pwd=*** PWD=***"
+
+
+def test_a_database_url_without_a_password_reads_as_is() -> None:
+    url = "mysql://root@127.0.0.1:3306/test"
+    assert redact("source mysql+pymysql://root@127.0.0.1:3306/test failed", [url]) == (
+        "source mysql+pymysql://root@127.0.0.1:3306/test failed"
+    )
+
+
 def test_redact_leaves_other_text_alone() -> None:
     assert redact("nothing secret here", ["a-long-token-value"]) == "nothing secret here"
 

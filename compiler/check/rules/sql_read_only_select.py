@@ -1,8 +1,14 @@
 """GS107 sql-read-only-select: the query is exactly one read-only SELECT.
 
-A sync must never change its source: no second statement, no INSERT/UPDATE/DELETE (also not inside a CTE),
-no SELECT ... INTO, no row locks, no functions that change state (`nextval`, advisory locks,
-`set_config`, Oracle's `seq.NEXTVAL`).
+A sync must never change its source, nor reach past it: no second statement, no INSERT/UPDATE/DELETE (also not
+inside a CTE), no SELECT ... INTO, no row locks, no functions that change state (`nextval`, advisory locks,
+`set_config`, Oracle's `seq.NEXTVAL`), and no functions that reach outside the session: other servers (`dblink`,
+`OPENQUERY`, `OPENROWSET`, `OPENDATASOURCE`, `UTL_HTTP`), server files (`lo_import`/`lo_export` and the other
+`lo_*`, `pg_read_file`, `pg_read_binary_file`, `pg_ls_dir`, `pg_stat_file`, `LOAD_FILE`, `UTL_FILE`, `BFILENAME`,
+DuckDB's `read_csv` and files named in FROM, SQLite's `readfile`), programs (`xp_cmdshell`, `sys_exec`) and SQL
+given as text (`query_to_xml`, `DBMS_SQL`, `DBMS_XMLGEN`). `COPY ... PROGRAM`, `EXEC` and `INTO OUTFILE` are
+not a SELECT either. The runtime applies the same check to the plan's statement before sending it (the list
+is in `compiler.plan.read_only_sql`); a database user that can only read is still the real boundary.
 
 **Bad**
 

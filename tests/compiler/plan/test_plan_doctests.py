@@ -7,11 +7,12 @@ from types import ModuleType
 
 import pytest
 
+import compiler.analysis.dialects
 import compiler.analysis.secrets
 import compiler.analysis.watermark
 import compiler.plan.docid
 
-MODULES = (compiler.analysis.watermark, compiler.analysis.secrets, compiler.plan.docid)
+MODULES = (compiler.analysis.dialects, compiler.analysis.watermark, compiler.analysis.secrets, compiler.plan.docid)
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

@@ -17,6 +17,7 @@ from plan_fixtures import connector, lowered
 from compiler.lower import LoweringError
 from compiler.lower.sql import DRIVERS
 from compiler.plan import SqlSource
+from compiler.plan.read_only_sql import refusal
 
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases" / "sql_statements.yaml").read_text())
 
@@ -154,3 +155,13 @@ def test_statements_run_on_real_mariadb(mysql_conn: Any, mysql_url: str) -> None
         cursor.execute("CREATE TABLE plan_sql_docs (id int, title text, updated_at int)")
         cursor.execute("INSERT INTO plan_sql_docs VALUES (1, 'a', 5), (2, 'b', 10), (3, 'c', 15)")
     _run_real(mysql_conn, "mysql", mysql_url)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "error" not in c], ids=lambda c: c["title"])
+def test_lowered_statements_pass_the_runtime_statement_check(case: dict[str, Any]) -> None:
+    """What the compiler writes, the runtime accepts: both sides apply `compiler.plan.read_only_sql`."""
+    plan = lowered(_sql_connector(case["provider"], case["query"]))
+    assert isinstance(plan.source, SqlSource)
+    for statement in (plan.source.snapshot_statement, plan.source.incremental_statement):
+        if statement is not None:
+            assert refusal(statement, case["provider"]) is None, statement

@@ -11,8 +11,10 @@ import pyarrow as pa
 import pytest
 from extract_helpers import make_source, read_all
 
-from runtime.errors import SourceError
+from runtime.errors import ConfigError, SourceError
 from runtime.extract import open_extractor
+from runtime.extract.embedded import DuckDbExtractor, SqliteExtractor
+from runtime.extract.urls import parse_target
 
 ROWS = 2_500
 
@@ -72,6 +74,17 @@ def test_duckdb_errors_are_source_errors(duckdb_file: Path) -> None:
             list(extractor.batches("SELECT * FROM nope", {}))
         with pytest.raises(SourceError, match="boom"):
             list(extractor.batches("SELECT id, CASE WHEN id = 2000 THEN error('boom') END AS x FROM docs", {}))
+        with pytest.raises(ConfigError, match="not a SELECT"):
+            list(extractor.batches("CREATE TABLE x AS SELECT 1", {}))
+    finally:
+        extractor.close()
+
+
+def test_duckdb_session_is_read_only_below_the_statement_check(duckdb_file: Path) -> None:
+    """The driver-level guarantee on its own: the file is opened read-only, whatever statement gets through."""
+    source = make_source("duckdb")
+    extractor = DuckDbExtractor(parse_target(source, f"duckdb:///{duckdb_file}"), 1000)
+    try:
         with pytest.raises(SourceError, match=r"read-only|read only"):
             list(extractor.batches("CREATE TABLE x AS SELECT 1", {}))
     finally:
@@ -97,10 +110,17 @@ def test_sqlite_streams_and_types_from_values(sqlite_file: Path) -> None:
 def test_sqlite_is_read_only(sqlite_file: Path) -> None:
     extractor = open_extractor(make_source("sqlite"), f"sqlite:///{sqlite_file}")
     try:
-        with pytest.raises(SourceError, match=r"readonly|read-only"):
+        with pytest.raises(ConfigError, match="a DELETE statement, not a SELECT"):
             list(extractor.batches("DELETE FROM docs", {}))
     finally:
         extractor.close()
+    # Below the statement check, the file itself is opened read-only.
+    direct = SqliteExtractor(parse_target(make_source("sqlite"), f"sqlite:///{sqlite_file}"), 1000)
+    try:
+        with pytest.raises(SourceError, match=r"readonly|read-only"):
+            list(direct.batches("DELETE FROM docs", {}))
+    finally:
+        direct.close()
 
 
 @pytest.mark.parametrize("provider", ["duckdb", "sqlite"])
@@ -108,3 +128,31 @@ def test_missing_file_is_a_clean_error(provider: str, tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="does not exist"):
         open_extractor(make_source(provider), f"{provider}:///{tmp_path / 'missing.db'}")
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_duckdb_cannot_reach_other_files_below_the_statement_check(duckdb_file: Path, tmp_path: Path) -> None:
+    """External access is off: no other file is read or written, even by a statement that got past the check."""
+    other = tmp_path / "other.csv"
+    other.write_text("a\n1\n")
+    extractor = DuckDbExtractor(parse_target(make_source("duckdb"), f"duckdb:///{duckdb_file}"), 1000)
+    try:
+        for statement in (
+            f"SELECT * FROM read_csv('{other}')",
+            f"SELECT * FROM '{other}'",
+            f"COPY (SELECT 1) TO '{tmp_path / 'written.csv'}'",
+        ):
+            with pytest.raises(SourceError, match="file system operations are disabled"):
+                list(extractor.batches(statement, {}))
+    finally:
+        extractor.close()
+    assert not (tmp_path / "written.csv").exists()
+
+
+def test_sqlite_cannot_attach_another_file(sqlite_file: Path, tmp_path: Path) -> None:
+    extractor = SqliteExtractor(parse_target(make_source("sqlite"), f"sqlite:///{sqlite_file}"), 1000)
+    try:
+        with pytest.raises(SourceError, match="too many attached databases"):
+            list(extractor.batches(f"ATTACH DATABASE '{tmp_path / 'new.db'}' AS x", {}))
+    finally:
+        extractor.close()
+    assert not (tmp_path / "new.db").exists()

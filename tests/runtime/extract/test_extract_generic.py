@@ -20,7 +20,7 @@ from extract_helpers import CANARY, make_source, read_all
 from sqlalchemy.engine import make_url
 
 from runtime.errors import SourceError
-from runtime.extract import open_extractor
+from runtime.extract import CheckedExtractor, open_extractor
 from runtime.extract.generic import SqlAlchemyExtractor
 
 MARIADB_ODBC = "MariaDB Unicode"
@@ -73,15 +73,16 @@ def odbc_url(mysql_url: str) -> str:
 
 
 @pytest.fixture
-def extractor(odbc_url: str) -> Iterator[SqlAlchemyExtractor]:
+def extractor(odbc_url: str) -> Iterator[CheckedExtractor]:
     opened = open_extractor(make_source("mysql", batch_size=1000), odbc_url)
-    assert isinstance(opened, SqlAlchemyExtractor)
+    assert isinstance(opened, CheckedExtractor)
+    assert isinstance(opened.inner, SqlAlchemyExtractor)
     yield opened
     opened.close()
 
 
 @pytest.mark.mysql
-def test_pyodbc_path_types_batches_and_watermark(extractor: SqlAlchemyExtractor) -> None:
+def test_pyodbc_path_types_batches_and_watermark(extractor: CheckedExtractor) -> None:
     since = dt.datetime(2024, 1, 1, 0, 0, 11)
     batches = list(
         extractor.batches("SELECT * FROM gx_docs WHERE updated_at >= :watermark ORDER BY id", {"watermark": since})
@@ -98,7 +99,7 @@ def test_pyodbc_path_types_batches_and_watermark(extractor: SqlAlchemyExtractor)
 
 
 @pytest.mark.mysql
-def test_pyodbc_path_errors(extractor: SqlAlchemyExtractor) -> None:
+def test_pyodbc_path_errors(extractor: CheckedExtractor) -> None:
     with pytest.raises(SourceError, match=r"the statement failed.*no_such_table"):
         list(extractor.batches("SELECT * FROM no_such_table", {}))
     with pytest.raises(SourceError, match=":watermark but no value"):

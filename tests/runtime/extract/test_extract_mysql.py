@@ -13,8 +13,8 @@ import pytest
 from extract_helpers import CANARY, make_source, read_all
 from sqlalchemy.engine import make_url
 
-from runtime.errors import SourceError
-from runtime.extract import open_extractor
+from runtime.errors import ConfigError, SourceError
+from runtime.extract import CheckedExtractor, open_extractor
 from runtime.extract.mysql import MySqlExtractor
 
 pytestmark = pytest.mark.mysql
@@ -77,14 +77,15 @@ def my(mysql_url: str) -> str:
 
 
 @pytest.fixture
-def extractor(my: str) -> Iterator[MySqlExtractor]:
+def extractor(my: str) -> Iterator[CheckedExtractor]:
     opened = open_extractor(make_source("mysql", batch_size=10_000), my)
-    assert isinstance(opened, MySqlExtractor)
+    assert isinstance(opened, CheckedExtractor)
+    assert isinstance(opened.inner, MySqlExtractor)
     yield opened
     opened.close()
 
 
-def test_types_and_values(extractor: MySqlExtractor) -> None:
+def test_types_and_values(extractor: CheckedExtractor) -> None:
     table = read_all(extractor, "SELECT * FROM ex_types ORDER BY id")
     schema = table.schema
     assert schema.field("tiny").type == pa.int64()
@@ -116,26 +117,26 @@ def test_types_and_values(extractor: MySqlExtractor) -> None:
     assert third["raw"] == b""
 
 
-def test_streams_in_batches_of_about_batch_size(extractor: MySqlExtractor) -> None:
+def test_streams_in_batches_of_about_batch_size(extractor: CheckedExtractor) -> None:
     sizes = [batch.num_rows for batch in extractor.batches("SELECT * FROM ex_big", {})]
     assert len(sizes) == 3
     assert sum(sizes) == BIG_ROWS
 
 
-def test_watermark_int(extractor: MySqlExtractor) -> None:
+def test_watermark_int(extractor: CheckedExtractor) -> None:
     table = read_all(extractor, "SELECT id FROM ex_big WHERE id >= :watermark", {"watermark": BIG_ROWS - 2})
     assert sorted(table.column("id").to_pylist()) == [BIG_ROWS - 2, BIG_ROWS - 1, BIG_ROWS]
 
 
 @pytest.mark.parametrize("aware", [True, False])
-def test_watermark_timestamp(extractor: MySqlExtractor, aware: bool) -> None:
+def test_watermark_timestamp(extractor: CheckedExtractor, aware: bool) -> None:
     since = dt.datetime(2024, 1, 1) + dt.timedelta(minutes=BIG_ROWS - 1)
     value = since.replace(tzinfo=dt.UTC) if aware else since
     table = read_all(extractor, "SELECT id FROM ex_big WHERE updated_at >= :watermark", {"watermark": value})
     assert sorted(table.column("id").to_pylist()) == [BIG_ROWS - 1, BIG_ROWS]
 
 
-def test_watermark_string_is_bound_not_formatted(extractor: MySqlExtractor) -> None:
+def test_watermark_string_is_bound_not_formatted(extractor: CheckedExtractor) -> None:
     table = read_all(extractor, "SELECT skey FROM ex_big WHERE skey > :watermark", {"watermark": "k029998"})
     assert sorted(table.column("skey").to_pylist()) == ["k029999", "k030000"]
     hostile = read_all(
@@ -144,7 +145,7 @@ def test_watermark_string_is_bound_not_formatted(extractor: MySqlExtractor) -> N
     assert hostile.column("n").to_pylist() == [0]
 
 
-def test_percent_literal_survives_binding(extractor: MySqlExtractor) -> None:
+def test_percent_literal_survives_binding(extractor: CheckedExtractor) -> None:
     with_bind = read_all(
         extractor, "SELECT title LIKE 'title 1%' AS ok FROM ex_big WHERE id = :watermark", {"watermark": 1}
     )
@@ -153,13 +154,13 @@ def test_percent_literal_survives_binding(extractor: MySqlExtractor) -> None:
     assert without.column("n").to_pylist() == [2]
 
 
-def test_empty_result_yields_one_empty_batch_with_schema(extractor: MySqlExtractor) -> None:
+def test_empty_result_yields_one_empty_batch_with_schema(extractor: CheckedExtractor) -> None:
     batches = list(extractor.batches("SELECT id, updated_at FROM ex_big WHERE id > :watermark", {"watermark": 10**9}))
     assert [b.num_rows for b in batches] == [0]
     assert batches[0].schema.field("updated_at").type == pa.timestamp("us")
 
 
-def test_error_after_n_rows_is_a_source_error(extractor: MySqlExtractor) -> None:
+def test_error_after_n_rows_is_a_source_error(extractor: CheckedExtractor) -> None:
     received: list[int] = []
     stream = extractor.batches("SELECT id, boom_at(id, 25000) AS b FROM ex_big ORDER BY id", {})
     with pytest.raises(SourceError, match=r"while streaming rows.*boom at row"):
@@ -168,8 +169,8 @@ def test_error_after_n_rows_is_a_source_error(extractor: MySqlExtractor) -> None
     assert read_all(extractor, "SELECT COUNT(*) AS n FROM ex_big").column("n").to_pylist() == [BIG_ROWS]
 
 
-def test_killed_connection_mid_stream_is_a_source_error(my: str, extractor: MySqlExtractor) -> None:
-    thread_id = extractor.conn.thread_id()
+def test_killed_connection_mid_stream_is_a_source_error(my: str, extractor: CheckedExtractor) -> None:
+    thread_id = extractor.inner.conn.thread_id()
     stream = extractor.batches("SELECT a.id, b.seq FROM ex_big a CROSS JOIN seq_1_to_20 b", {})
     assert next(stream).num_rows > 0
     admin = _admin(my)
@@ -180,14 +181,14 @@ def test_killed_connection_mid_stream_is_a_source_error(my: str, extractor: MySq
         list(stream)
 
 
-def test_abandoned_stream_leaves_the_extractor_usable(extractor: MySqlExtractor) -> None:
+def test_abandoned_stream_leaves_the_extractor_usable(extractor: CheckedExtractor) -> None:
     stream = extractor.batches("SELECT a.id FROM ex_big a CROSS JOIN seq_1_to_20 b", {})
     assert next(stream).num_rows > 0
     stream.close()  # type: ignore[attr-defined]
     assert read_all(extractor, "SELECT 1 AS one").column("one").to_pylist() == [1]
 
 
-def test_bad_statement_and_missing_bind(extractor: MySqlExtractor) -> None:
+def test_bad_statement_and_missing_bind(extractor: CheckedExtractor) -> None:
     with pytest.raises(SourceError, match=r"the statement failed.*no_such_table"):
         list(extractor.batches("SELECT * FROM no_such_table", {}))
     with pytest.raises(SourceError, match=":watermark but no value"):
@@ -213,13 +214,16 @@ def test_close_while_streaming(my: str) -> None:
         next(stream)
 
 
-def test_session_is_read_only(my: str, extractor: MySqlExtractor) -> None:
-    with pytest.raises(SourceError, match="READ ONLY"):
+def test_session_is_read_only(my: str, extractor: CheckedExtractor) -> None:
+    with pytest.raises(ConfigError, match="an INSERT statement, not a SELECT"):
         list(extractor.batches("INSERT INTO ex_big (id) VALUES (0)", {}))
+    # Below the statement check, the session itself refuses to write.
+    with pytest.raises(SourceError, match="READ ONLY"):
+        list(extractor.inner.batches("INSERT INTO ex_big (id) VALUES (0)", {}))
     assert read_all(extractor, "SELECT COUNT(*) AS n FROM ex_big").column("n").to_pylist() == [BIG_ROWS]
 
 
-def test_long_values_use_every_length_encoding(my: str, extractor: MySqlExtractor) -> None:
+def test_long_values_use_every_length_encoding(my: str, extractor: CheckedExtractor) -> None:
     conn = _admin(my)
     with conn.cursor() as cursor:
         cursor.execute("CREATE TABLE ex_long (id INT PRIMARY KEY, a MEDIUMTEXT, b TEXT, c VARCHAR(10))")

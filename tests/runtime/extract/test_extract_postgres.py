@@ -14,8 +14,8 @@ import pytest
 from extract_helpers import CANARY, make_source, read_all
 from sqlalchemy.engine import make_url
 
-from runtime.errors import SourceError
-from runtime.extract import open_extractor
+from runtime.errors import ConfigError, SourceError
+from runtime.extract import CheckedExtractor, open_extractor
 from runtime.extract.postgres import PostgresExtractor
 
 pytestmark = pytest.mark.postgres
@@ -57,14 +57,15 @@ def pg(pg_url: str) -> str:
 
 
 @pytest.fixture
-def extractor(pg: str) -> Iterator[PostgresExtractor]:
+def extractor(pg: str) -> Iterator[CheckedExtractor]:
     opened = open_extractor(make_source("postgres", batch_size=10_000), pg)
-    assert isinstance(opened, PostgresExtractor)
+    assert isinstance(opened, CheckedExtractor)
+    assert isinstance(opened.inner, PostgresExtractor)
     yield opened
     opened.close()
 
 
-def test_types_and_values(extractor: PostgresExtractor) -> None:
+def test_types_and_values(extractor: CheckedExtractor) -> None:
     table = read_all(extractor, "SELECT * FROM ex_types ORDER BY id")
     schema = table.schema
     assert schema.field("id").type == pa.int32()
@@ -108,19 +109,19 @@ def test_types_and_values(extractor: PostgresExtractor) -> None:
     assert third["tags"] == [None, "x"]
 
 
-def test_streams_in_batches_of_about_batch_size(extractor: PostgresExtractor) -> None:
+def test_streams_in_batches_of_about_batch_size(extractor: CheckedExtractor) -> None:
     sizes = [batch.num_rows for batch in extractor.batches("SELECT * FROM ex_big", {})]
     assert len(sizes) >= 3
     assert sum(sizes) == BIG_ROWS
     assert max(sizes) <= 10_000
 
 
-def test_watermark_int(extractor: PostgresExtractor) -> None:
+def test_watermark_int(extractor: CheckedExtractor) -> None:
     table = read_all(extractor, "SELECT id FROM ex_big WHERE id >= :watermark", {"watermark": BIG_ROWS - 4})
     assert sorted(table.column("id").to_pylist()) == list(range(BIG_ROWS - 4, BIG_ROWS + 1))
 
 
-def test_watermark_timestamp(extractor: PostgresExtractor) -> None:
+def test_watermark_timestamp(extractor: CheckedExtractor) -> None:
     since = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=BIG_ROWS - 2)
     table = read_all(
         extractor, "SELECT id, updated_at FROM ex_big WHERE updated_at >= :watermark", {"watermark": since}
@@ -129,7 +130,7 @@ def test_watermark_timestamp(extractor: PostgresExtractor) -> None:
     assert min(table.column("updated_at").to_pylist()) == since
 
 
-def test_watermark_string_with_quotes_is_bound_not_formatted(extractor: PostgresExtractor) -> None:
+def test_watermark_string_with_quotes_is_bound_not_formatted(extractor: CheckedExtractor) -> None:
     table = read_all(extractor, "SELECT skey FROM ex_big WHERE skey > :watermark", {"watermark": "k029998"})
     assert sorted(table.column("skey").to_pylist()) == ["k029999", "k030000"]
     hostile = read_all(
@@ -138,7 +139,7 @@ def test_watermark_string_with_quotes_is_bound_not_formatted(extractor: Postgres
     assert hostile.column("n").to_pylist() == [0]
 
 
-def test_percent_literal_and_cast_survive_binding(extractor: PostgresExtractor) -> None:
+def test_percent_literal_and_cast_survive_binding(extractor: CheckedExtractor) -> None:
     table = read_all(
         extractor,
         "SELECT id::text AS sid, title LIKE 'title 1%' AS ok FROM ex_big WHERE id = :watermark",
@@ -147,14 +148,14 @@ def test_percent_literal_and_cast_survive_binding(extractor: PostgresExtractor) 
     assert table.to_pylist() == [{"sid": "1", "ok": True}]
 
 
-def test_empty_result_yields_one_empty_batch_with_schema(extractor: PostgresExtractor) -> None:
+def test_empty_result_yields_one_empty_batch_with_schema(extractor: CheckedExtractor) -> None:
     batches = list(extractor.batches("SELECT id, updated_at FROM ex_big WHERE id > :watermark", {"watermark": 10**9}))
     assert len(batches) == 1
     assert batches[0].num_rows == 0
     assert batches[0].schema.field("updated_at").type == pa.timestamp("us", tz="UTC")
 
 
-def test_error_after_n_rows_is_a_source_error(extractor: PostgresExtractor) -> None:
+def test_error_after_n_rows_is_a_source_error(extractor: CheckedExtractor) -> None:
     received: list[int] = []
     stream = extractor.batches("SELECT id, 1 / (id - 25000) AS boom FROM ex_big ORDER BY id", {})
     with pytest.raises(SourceError, match=r"while streaming rows.*division by zero"):
@@ -164,8 +165,8 @@ def test_error_after_n_rows_is_a_source_error(extractor: PostgresExtractor) -> N
     assert read_all(extractor, "SELECT count(*) AS n FROM ex_big").column("n").to_pylist() == [BIG_ROWS]
 
 
-def test_killed_backend_mid_stream_is_a_source_error(pg: str, extractor: PostgresExtractor) -> None:
-    pid = extractor.conn.info.backend_pid
+def test_killed_backend_mid_stream_is_a_source_error(pg: str, extractor: CheckedExtractor) -> None:
+    pid = extractor.inner.conn.info.backend_pid
     stream = extractor.batches("SELECT a.id, b.n FROM ex_big a CROSS JOIN generate_series(1, 50) AS b(n)", {})
     first = next(stream)
     assert first.num_rows > 0
@@ -181,7 +182,7 @@ def test_killed_backend_mid_stream_is_a_source_error(pg: str, extractor: Postgre
         list(stream)
 
 
-def test_abandoned_stream_cancels_and_leaves_the_connection_usable(extractor: PostgresExtractor) -> None:
+def test_abandoned_stream_cancels_and_leaves_the_connection_usable(extractor: CheckedExtractor) -> None:
     stream = extractor.batches("SELECT a.id FROM ex_big a CROSS JOIN generate_series(1, 100) b", {})
     assert next(stream).num_rows > 0
     started = time.perf_counter()
@@ -190,19 +191,22 @@ def test_abandoned_stream_cancels_and_leaves_the_connection_usable(extractor: Po
     assert read_all(extractor, "SELECT 1 AS one").column("one").to_pylist() == [1]
 
 
-def test_bad_statement_is_a_source_error(extractor: PostgresExtractor) -> None:
+def test_bad_statement_is_a_source_error(extractor: CheckedExtractor) -> None:
     with pytest.raises(SourceError, match=r"the statement failed.*no_such_table"):
         list(extractor.batches("SELECT * FROM no_such_table", {}))
 
 
-def test_missing_bind_value(extractor: PostgresExtractor) -> None:
+def test_missing_bind_value(extractor: CheckedExtractor) -> None:
     with pytest.raises(SourceError, match=":watermark but no value"):
         list(extractor.batches("SELECT id FROM ex_big WHERE id > :watermark", {}))
 
 
-def test_session_is_read_only(extractor: PostgresExtractor) -> None:
-    with pytest.raises(SourceError, match="read-only"):
+def test_session_is_read_only(extractor: CheckedExtractor) -> None:
+    with pytest.raises(ConfigError, match="a row lock"):
         list(extractor.batches("SELECT id FROM ex_big LIMIT 1 FOR UPDATE", {}))
+    # Below the statement check, the session itself refuses to lock or write.
+    with pytest.raises(SourceError, match="read-only"):
+        list(extractor.inner.batches("SELECT id FROM ex_big LIMIT 1 FOR UPDATE", {}))
 
 
 def test_canary_password_never_in_errors(pg: str) -> None:
@@ -229,7 +233,7 @@ def test_close_while_streaming_stops_the_reader(pg: str) -> None:
     assert not [t for t in threading.enumerate() if t.name == "pg-copy-reader"]
 
 
-def test_trailing_line_comment_and_array_rewrite(extractor: PostgresExtractor) -> None:
+def test_trailing_line_comment_and_array_rewrite(extractor: CheckedExtractor) -> None:
     table = read_all(
         extractor, "SELECT id, nums FROM ex_types WHERE id = :watermark -- trailing comment", {"watermark": 1}
     )
@@ -245,3 +249,12 @@ def test_url_query_parameters_reach_libpq(pg: str) -> None:
         assert table.column("app").to_pylist() == ["gs-x"]
     finally:
         extractor.close()
+
+
+@pytest.mark.parametrize("literal", ["ARRAY[[1, 2], [3, 4]]", "ARRAY[['a', 'b'], ['c', 'd']]"])
+def test_a_two_dimensional_array_is_an_error_naming_its_column(extractor: CheckedExtractor, literal: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        read_all(extractor, f"SELECT 1 AS id, {literal} AS matrix")
+    message = str(caught.value)
+    assert "column 'matrix' holds a multi-dimensional array" in message
+    assert "Fix: select one dimension (unnest(matrix), or matrix[1]) or its text (matrix::text AS matrix)" in message
