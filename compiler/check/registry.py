@@ -16,6 +16,7 @@ from compiler.check.rules import (
     incremental_auto_delete,
     name_matches_file,
     pagination_incomplete,
+    pagination_style,
     sql_bind_parameter,
     sql_missing_column,
     sql_read_only_select,
@@ -25,6 +26,8 @@ from compiler.check.rules import (
     template_syntax,
     template_unknown_field,
     watermark_field_missing,
+    watermark_not_sent,
+    watermark_request,
 )
 
 
@@ -49,6 +52,9 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     sql_watermark_shape,
     credential_header,
     pagination_incomplete,
+    watermark_not_sent,
+    pagination_style,
+    watermark_request,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})
