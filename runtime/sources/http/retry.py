@@ -4,13 +4,14 @@ tenacity runs the loop. Transient: HTTP statuses in the plan's retry policy (429
 errors (refused or reset connections, timeouts). The wait is the server's `Retry-After` (seconds or an HTTP date)
 when it sends one, else jittered exponential backoff; both are capped by the policy's `max_backoff_seconds`.
 Retrying stops after `attempts` tries, or earlier when the next wait would pass the run's deadline. Any other
-status is never retried.
+status is never retried, nor is a TLS certificate that does not verify.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
+import ssl
 import time
 from collections.abc import Callable
 
@@ -66,8 +67,20 @@ def retry_after_seconds(value: str | None, now: datetime.datetime | None = None)
     return max(0.0, (when - current).total_seconds())
 
 
+def _certificate_refused(error: BaseException) -> bool:
+    """A TLS certificate that does not verify is no hiccup: asking again gets the same certificate."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def retryable(error: BaseException) -> bool:
-    return isinstance(error, RetryableStatus | httpx.TransportError)
+    if isinstance(error, RetryableStatus):
+        return True
+    return isinstance(error, httpx.TransportError) and not _certificate_refused(error)
 
 
 def _wait(policy: Retry) -> Callable[[RetryCallState], float]:
