@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from compiler.plan import HttpSource, OffsetPagination, PageNumberPagination
 from runtime.errors import SourceError
+from runtime.progress import ProgressLine
 from runtime.sources.base import PullContext, PullOutcome, RecordFormat, json_records
 from runtime.sources.http.auth import BearerToken, ClientCredentials, Credentials, SendToken
 from runtime.sources.http.checkpoint import request_checkpoint
@@ -29,7 +30,6 @@ from runtime.sources.http.retry import Deadline
 
 BATCH_RECORDS = 10_000
 """Records per Arrow batch handed to staging (a batch per page would cost staging a round trip per page)."""
-PROGRESS_INTERVAL_SECONDS = 0.2
 
 Fetched = tuple[PageRequest, httpx.Response, ParsedPage]
 
@@ -62,7 +62,6 @@ class HttpPull:
         self.executor: ThreadPoolExecutor | None = None
         self.pages = self.records = 0
         self.started = time.monotonic()
-        self._shown = 0.0
 
     @property
     def record_format(self) -> RecordFormat:
@@ -125,11 +124,9 @@ class HttpPull:
     # --- the seam --------------------------------------------------------------------------------------------
 
     def _progress(self) -> None:
-        progress = self.context.progress
-        now = time.monotonic()
-        if progress is not None and now - self._shown >= PROGRESS_INTERVAL_SECONDS:
-            self._shown = now
-            progress(self.records)
+        """The engine shows the records staged; the pages read go on the same line."""
+        if isinstance(self.context.progress, ProgressLine):
+            self.context.progress.detail(f"{self.pages:,} page{'s' if self.pages != 1 else ''}")
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         buffer: list[bytes] = []

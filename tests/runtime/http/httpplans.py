@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -110,7 +110,6 @@ class PullResult:
     batches: int
     outcome: PullOutcome
     notes: list[str] = field(default_factory=list)
-    progress: list[int] = field(default_factory=list)
 
 
 def pull(
@@ -119,10 +118,10 @@ def pull(
     secrets: Mapping[str, str] | None = None,
     checkpoint: Watermark | None = None,
     sleeps: list[float] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> PullResult:
     """Run the plan's pull through the seam alone (no engine): every record, parsed back from its JSON text."""
     assert isinstance(plan.source, HttpSource)
-    progress: list[int] = []
     context = PullContext(
         plan=plan,
         secrets=secrets if secrets is not None else {SECRET.name: TOKEN},
@@ -130,7 +129,7 @@ def pull(
         state=duckdb.connect(),
         has_state=False,
         dry_run=False,
-        progress=progress.append,
+        progress=progress,
     )
     recorder = sleeps.append if sleeps is not None else (lambda seconds: None)
     source_pull = HttpPull(context, plan.source, sleep=recorder)
@@ -144,4 +143,4 @@ def pull(
         outcome = source_pull.outcome()
     finally:
         source_pull.close()
-    return PullResult(records=records, batches=count, outcome=outcome, notes=context.notes, progress=progress)
+    return PullResult(records=records, batches=count, outcome=outcome, notes=context.notes)

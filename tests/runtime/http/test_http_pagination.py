@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from compiler.plan import (
@@ -12,6 +14,7 @@ from compiler.plan import (
     PageNumberPagination,
 )
 from runtime.errors import SourceError
+from runtime.progress import progress_printer
 from tests.runtime.http.api_server import ApiServer, PagedApi, Reply, Seen, records
 from tests.runtime.http.httpplans import http_plan, http_source, pull
 
@@ -185,3 +188,22 @@ def test_a_total_that_is_not_a_number_fails_on_page_one(api: ApiServer, out: str
     api.routes["/articles"] = lambda seen: Reply(body={"items": records(10), "meta": {"total": "many"}})
     with pytest.raises(SourceError, match=r"page 1 .*the total at 'meta.total' \(pagination.totalPath\) is 'many'"):
         pull(http_plan(out, http_source(api.url("/articles"), pagination=offset(total="meta.total"))))
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_pages_on_a_terminal(api: ApiServer, out: str) -> None:
+    PagedApi(api, "/articles", "cursor", records(30), page_size=10)
+    stream = Terminal()
+    line = progress_printer(stream, unit="records")
+    assert line is not None
+    pull(http_plan(out, http_source(api.url("/articles"), pagination=CURSOR)), progress=line)
+    line(30)  # the engine's call with the records staged
+    shown = stream.getvalue()
+    assert shown.startswith("\r  extracted 0 records (0 records/s), 1 page\x1b[K")  # drawn by the first page
+    assert shown.endswith(" records/s), 3 pages\x1b[K")
+    assert "\r  extracted 30 records (" in shown
+    assert progress_printer(io.StringIO()) is None  # not a terminal (or --json): no line at all
