@@ -8,6 +8,7 @@ reads them with `trust_env`). Responses may be gzip-compressed. Redirects are fo
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ USER_AGENT = "gemini-sync-runtime"
 EXCERPT_CHARS = 200
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PageRequest:
     """Page `number` (1-based, in this run) at `url` with extra query `params` (merged over the URL's own)."""
 
@@ -31,8 +32,12 @@ class PageRequest:
     url: str
     params: tuple[tuple[str, str], ...] = ()
 
-    def full_url(self) -> httpx.URL:
+    @functools.cached_property
+    def _full(self) -> httpx.URL:  # httpx parses URLs in Python: once per page, not once per use
         return httpx.URL(self.url).copy_merge_params(dict(self.params)) if self.params else httpx.URL(self.url)
+
+    def full_url(self) -> httpx.URL:
+        return self._full
 
 
 def shown_url(url: httpx.URL) -> str:

@@ -9,6 +9,9 @@ the engine then changes nothing.
 
 from __future__ import annotations
 
+import array
+import itertools
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -20,7 +23,8 @@ import pyarrow as pa
 from compiler.plan import HttpSource, OffsetPagination, PageNumberPagination
 from runtime.errors import SourceError
 from runtime.progress import ProgressLine
-from runtime.sources.base import PullContext, PullOutcome, RecordFormat, json_records
+from runtime.sources.base import RECORD_COLUMN, PullContext, PullOutcome, RecordFormat
+from runtime.sources.http.ahead import Ahead
 from runtime.sources.http.auth import BearerToken, ClientCredentials, Credentials, SendToken
 from runtime.sources.http.checkpoint import request_checkpoint
 from runtime.sources.http.client import Fetcher, PageRequest, open_client, shown_url
@@ -30,8 +34,22 @@ from runtime.sources.http.retry import Deadline
 
 BATCH_RECORDS = 10_000
 """Records per Arrow batch handed to staging (a batch per page would cost staging a round trip per page)."""
+PREFETCH_BATCHES = int(os.environ.get("GEMINI_SYNC_REST_PREFETCH", "2"))
+"""Batches read ahead in a thread while the engine stages the previous one (0: none)."""
+BATCH_BYTES = 32 << 20
+"""...or fewer, when their JSON passes this size (a few huge records must not make a huge batch)."""
 
 Fetched = tuple[PageRequest, httpx.Response, ParsedPage]
+
+
+def records_batch(texts: list[bytes]) -> pa.RecordBatch:
+    """`json_records(texts)`, built from one buffer and its offsets: a third of the time of converting each bytes
+    object (the texts are orjson's output, so valid UTF-8; `validate` checks it anyway, in C)."""
+    offsets = array.array("i", [0])
+    offsets.extend(itertools.accumulate(map(len, texts)))
+    column = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts)))
+    column.validate(full=True)
+    return pa.RecordBatch.from_arrays([column], names=[RECORD_COLUMN])
 
 
 def _concurrency(source: HttpSource) -> int:
@@ -60,6 +78,7 @@ class HttpPull:
         self.fetcher = Fetcher(source, self.client, credentials, self.deadline, checkpoint.body, secret, sleep)
         self.pager: Pager = pager_for(source, checkpoint.params)
         self.executor: ThreadPoolExecutor | None = None
+        self.ahead: Ahead[pa.RecordBatch] | None = None
         self.pages = self.records = 0
         self.started = time.monotonic()
 
@@ -129,19 +148,27 @@ class HttpPull:
             self.context.progress.detail(f"{self.pages:,} page{'s' if self.pages != 1 else ''}")
 
     def batches(self) -> Iterator[pa.RecordBatch]:
+        if PREFETCH_BATCHES == 0:
+            return self._batches()
+        self.ahead = Ahead(self._batches(), PREFETCH_BATCHES)
+        return iter(self.ahead)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
         buffer: list[bytes] = []
+        size = 0
         yielded = False
         for _request, _response, page in self._fetched():
             self.pages += 1
             self.records += len(page.records)
             buffer.extend(page.records)
+            size += sum(map(len, page.records))
             self._progress()
-            if len(buffer) >= BATCH_RECORDS:
-                yield json_records(buffer)
-                buffer, yielded = [], True
+            if len(buffer) >= BATCH_RECORDS or size >= BATCH_BYTES:
+                yield records_batch(buffer)
+                buffer, size, yielded = [], 0, True
         self.pager.finish()
         if buffer or not yielded:
-            yield json_records(buffer)
+            yield records_batch(buffer)
         self._note()
 
     def _note(self) -> None:
@@ -160,6 +187,8 @@ class HttpPull:
         return PullOutcome(complete=self.complete)
 
     def close(self) -> None:
+        if self.ahead is not None:
+            self.ahead.stop()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
         self.client.close()

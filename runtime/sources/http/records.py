@@ -8,7 +8,6 @@ array under `items` (what connectors written for the earlier tool expect). Every
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,12 +32,15 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
-"""19 digits may exceed 64 bits, which orjson would turn into a float: an id 12345678901234567890123 must stay exact."""
+_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
+_ONLY_DIGITS = bytes(c if c == ord("0") else ord(" ") for c in _DIGITS)
+_LONG_RUN = b"0" * 19
+"""19 digits in a row may exceed 64 bits, which orjson would turn into a float: an id 12345678901234567890123
+must stay exact. Found with two C passes (translate, then a substring search), far faster than a regex."""
 
 
 def _loads(content: bytes) -> Any:
-    if _LONG_NUMBER.search(content):
+    if _LONG_RUN in content.translate(_ONLY_DIGITS):
         return json.loads(content, parse_constant=_refuse_constant)
     return orjson.loads(content)
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pyarrow as pa
 import pytest
 import respx
 
 from compiler.plan import LinkHeaderPagination, OAuth, Secret
 from runtime.errors import ConfigError, SourceError
+from runtime.sources.base import json_records
 from runtime.sources.http.auth import ClientCredentials
+from runtime.sources.http.pull import records_batch
 from runtime.sources.http.records import parse_page, records_of
 from runtime.sources.http.retry import retry_after_seconds
 from runtime.state.watermark import Watermark
@@ -151,3 +155,33 @@ def test_the_token_is_cached_until_shortly_before_it_expires() -> None:
     assert len(sent) == 2
     assert credentials.renew("Bearer t2")
     assert credentials.authorization() == "Bearer t3"
+
+
+def test_records_batch_equals_json_records() -> None:
+    texts = [b'{"a":1}', '{"é":"ü"}'.encode(), b"{}"]
+    assert records_batch(texts).equals(json_records(texts))
+    assert records_batch([]).equals(json_records([]))
+    with pytest.raises(pa.ArrowInvalid):
+        records_batch([b'{"a":"\xff"}'])  # never a batch of invalid UTF-8
+
+
+def test_reading_ahead_keeps_order_raises_errors_and_stops() -> None:
+    from runtime.sources.http.ahead import Ahead
+
+    produced: list[int] = []
+
+    def numbers(fail_at: int | None = None) -> Iterator[int]:
+        for n in range(100):
+            if n == fail_at:
+                raise SourceError("page 7 failed")
+            produced.append(n)
+            yield n
+
+    assert list(Ahead(numbers(), 2)) == list(range(100))
+    with pytest.raises(SourceError, match="page 7 failed"):
+        list(Ahead(numbers(fail_at=7), 2))
+    produced.clear()
+    ahead = Ahead(numbers(), 2)
+    assert next(iter(ahead)) == 0
+    ahead.stop(timeout=5)
+    assert len(produced) <= 4  # bounded: the one taken, two queued, one waiting to be queued
