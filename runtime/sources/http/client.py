@@ -47,8 +47,10 @@ def shown_url(url: httpx.URL) -> str:
 
 def open_client(source: HttpSource, concurrency: int) -> httpx.Client:
     connections = max(concurrency, 1) + 1  # + 1 for the token endpoint
+    headers = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
+    headers.update(source.headers)  # the connector's own headers win, case-insensitively
     return httpx.Client(
-        headers=[("Accept", "application/json"), ("User-Agent", USER_AGENT), *source.headers],
+        headers=headers,
         timeout=httpx.Timeout(source.read_timeout_seconds, connect=source.connect_timeout_seconds),
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         follow_redirects=True,

@@ -31,7 +31,7 @@ class Seen:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
-    """Lower-cased names."""
+    """Lower-cased names; a header sent twice shows both values, comma-separated."""
     body: bytes
     client: tuple[str, int]
     """The client's address: one port per TCP connection, so reused connections show the same port."""
@@ -133,7 +133,7 @@ class ApiServer:
                     target=self.path,
                     path=parts.path,
                     query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                    headers={k.lower(): v for k, v in self.headers.items()},
+                    headers={k.lower(): ", ".join(self.headers.get_all(k, [])) for k in self.headers},
                     body=body,
                     client=self.client_address[:2],
                 )

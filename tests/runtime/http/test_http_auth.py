@@ -27,6 +27,13 @@ def test_the_secret_is_sent_as_a_bearer_token_with_the_connectors_headers(api: A
         assert seen.headers["accept"] == "application/json"
 
 
+def test_the_connectors_headers_replace_the_defaults(api: ApiServer, out: str) -> None:
+    api.routes["/articles"] = lambda seen: Reply(body=[{"id": "1"}])
+    pull(http_plan(out, http_source(api.url("/articles"), headers=(("accept", "application/vnd.kb+json"),))))
+    (seen,) = api.requests("/articles")
+    assert seen.headers["accept"] == "application/vnd.kb+json"  # one value, not the default as well
+
+
 def test_a_redirect_to_another_host_carries_no_credentials(api: ApiServer, other_host: ApiServer, out: str) -> None:
     api.routes["/articles"] = lambda seen: Reply(302, b"", {"Location": other_host.url("/moved", host="localhost")})
     other_host.routes["/moved"] = lambda seen: Reply(body={"items": [{"id": "1", "title": "moved"}]})
