@@ -7,6 +7,7 @@ The engine calls the line with the number of records staged so far; a source may
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -23,6 +24,7 @@ class ProgressLine:
         self.rows = 0
         self.extra = ""
         self._drawn = 0.0
+        self._lock = threading.Lock()  # the engine and a source's reading thread both draw
 
     def __call__(self, rows: int) -> None:
         self.rows = rows
@@ -35,12 +37,13 @@ class ProgressLine:
             self._draw()
 
     def _draw(self) -> None:
-        now = time.monotonic()
-        self._drawn = now
-        rate = self.rows / max(now - self.started, 1e-6)
-        extra = f", {self.extra}" if self.extra else ""
-        self.stream.write(f"\r  extracted {self.rows:,} {self.unit} ({rate:,.0f} {self.unit}/s){extra}\x1b[K")
-        self.stream.flush()
+        with self._lock:
+            now = time.monotonic()
+            self._drawn = now
+            rate = self.rows / max(now - self.started, 1e-6)
+            extra = f", {self.extra}" if self.extra else ""
+            self.stream.write(f"\r  extracted {self.rows:,} {self.unit} ({rate:,.0f} {self.unit}/s){extra}\x1b[K")
+            self.stream.flush()
 
 
 def progress_printer(stream: TextIO = sys.stderr, unit: str = "rows") -> ProgressLine | None:
