@@ -128,6 +128,8 @@ def summarise(plan: Plan) -> str:
         lines += _http(source)
     elif isinstance(source, PushSource):
         lines.append(_line("source", f"records pushed with bearer token {_secret(source.secret)}"))
+    else:
+        assert_never(source)
     extraction = plan.extraction
     watermark = "" if extraction.watermark_field is None else f", watermark field {extraction.watermark_field}"
     lines.append(_line("extraction", f"{extraction.kind}: {extraction.reason}{watermark}"))
