@@ -151,3 +151,28 @@ def test_an_unknown_mode_is_an_error_never_a_fallback() -> None:
         lowered(data)
     with pytest.raises(AssertionError, match="ftp_pull"):
         infer_extraction(data["spec"])
+
+
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [
+        (
+            {"style": "next_link", "nextLinkPath": "links.next"},
+            "pagination next link at links.next, at most 10000 pages",
+        ),
+        ({"style": "link_header"}, 'pagination Link header rel="next"'),
+        (
+            {"style": "page_number", "pageSizeParam": "n", "pageSize": 50, "totalPath": "t", "concurrency": 3},
+            "pagination page number ?page=1,2,...&n=50, total at t, 3 pages at a time",
+        ),
+        ({"style": "offset", "pageSize": 20}, "pagination offset ?offset=0,20,...&limit=20, at most"),
+    ],
+)
+def test_compiler_show_describes_the_pagination(settings: dict[str, Any], shown: str) -> None:
+    from compiler.emit.plan_summary import summarise
+
+    data = connector("rest_pull")
+    data["spec"]["source"].update(pagination=settings, runTimeoutSeconds=90)
+    text = summarise(lowered(data))
+    assert shown in text
+    assert "whole run 90 s" in text
