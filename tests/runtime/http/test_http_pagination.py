@@ -207,3 +207,12 @@ def test_progress_shows_pages_on_a_terminal(api: ApiServer, out: str) -> None:
     assert shown.endswith(" records/s), 3 pages\x1b[K")
     assert "\r  extracted 30 records (" in shown
     assert progress_printer(io.StringIO()) is None  # not a terminal (or --json): no line at all
+
+
+def test_records_reach_the_engine_in_bounded_batches(api: ApiServer, out: str) -> None:
+    from runtime.sources.http.pull import BATCH_RECORDS
+
+    PagedApi(api, "/articles", "cursor", records(BATCH_RECORDS * 2 + 50), page_size=100)
+    result = pull(http_plan(out, http_source(api.url("/articles"), pagination=CURSOR)))
+    assert len(result.records) == BATCH_RECORDS * 2 + 50
+    assert result.batches == 3  # two full batches and the rest: never one batch per run, nor one per page
