@@ -2,7 +2,7 @@
 
 A pull is incremental when the source is filtered by the checkpoint: the SQL binds `:watermark`, or the HTTP
 request sends the watermark (`watermarkParam` or `watermarkBodyField`). A `watermarkField` alone records the
-checkpoint without sending it, so such a pull is a snapshot (GS117 says so). Only a snapshot proves that an absent
+checkpoint without sending it, so such a pull is a snapshot (GS124 says so). Only a snapshot proves that an absent
 record is gone.
 """
 

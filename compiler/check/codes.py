@@ -69,13 +69,13 @@ CODES: tuple[Code, ...] = (
     Code("GS115", "credential-header", _E, "A request header carries credentials; they belong in the secret."),
     Code("GS116", "pagination-incomplete", _E, "Only one of the two cursor pagination fields is set."),
     Code(
-        "GS117",
+        "GS124",
         "watermark-not-sent",
         _W,
         "A rest_pull records watermarkField but never sends it, so each run reads a full snapshot.",
     ),
-    Code("GS118", "pagination-style", _E, "The pagination settings do not fit their style (or mix two styles)."),
-    Code("GS119", "watermark-request", _E, "The checkpoint's place in the request is ambiguous or impossible."),
+    Code("GS126", "pagination-style", _E, "The pagination settings do not fit their style (or mix two styles)."),
+    Code("GS127", "watermark-request", _E, "The checkpoint's place in the request is ambiguous or impossible."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

@@ -66,7 +66,7 @@ def _oauth(draft: Draft, source: Mapping[str, Any]) -> OAuth | None:
 
 
 def _check_watermark_request(source: Mapping[str, Any], method: str) -> None:
-    """Where the checkpoint goes must be unambiguous (GS119 reports the same with positions)."""
+    """Where the checkpoint goes must be unambiguous (GS127 reports the same with positions)."""
     if "watermarkBodyField" not in source:
         return
     if method != "POST":

@@ -1,7 +1,7 @@
 """Pagination lowering for `rest_pull`: the cursor fields, or one `pagination` style, into a typed plan class.
 
 The cursor style keeps the earlier tool's two top-level fields; every other style lives under
-`spec.source.pagination`. The linter (GS116, GS118) reports inconsistent settings with positions first; the
+`spec.source.pagination`. The linter (GS116, GS126) reports inconsistent settings with positions first; the
 errors here are the same rules restated for direct callers of lowering.
 """
 

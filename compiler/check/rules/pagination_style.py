@@ -1,4 +1,4 @@
-"""GS118 pagination-style: the `pagination` settings fit their `style`, and a pull pages in one way only.
+"""GS126 pagination-style: the `pagination` settings fit their `style`, and a pull pages in one way only.
 
 Each style reads its own fields: `next_link` needs `nextLinkPath`; `offset` needs `pageSize` (the limit of each
 page); `page_number` sends `pageSizeParam` only with a `pageSize`; `concurrency` above 1 needs `totalPath` and
@@ -32,7 +32,7 @@ from compiler.check.connector import Connector
 from compiler.check.finding import Finding
 from compiler.load.positions import join
 
-CODE = "GS118"
+CODE = "GS126"
 PAGINATION = "/spec/source/pagination"
 CURSOR_FIELDS = ("paginationCursorField", "paginationNextCursorJsonPath")
 

@@ -1,4 +1,4 @@
-"""GS117 watermark-not-sent (warning): a rest_pull records `watermarkField` but never sends it.
+"""GS124 watermark-not-sent (warning): a rest_pull records `watermarkField` but never sends it.
 
 The checkpoint reaches the API only through `watermarkParam` (a query parameter) or `watermarkBodyField` (a field
 of the POST body). Without either, every run reads everything: a snapshot, which is safe, but perhaps not what was
@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from compiler.check.connector import Connector
 from compiler.check.finding import Finding
 
-CODE = "GS117"
+CODE = "GS124"
 SENDERS = ("watermarkParam", "watermarkBodyField")
 
 

@@ -1,4 +1,4 @@
-"""GS119 watermark-request: the checkpoint's place in the request must be clear and possible.
+"""GS127 watermark-request: the checkpoint's place in the request must be clear and possible.
 
 `watermarkBodyField` puts the checkpoint into the POST payload, so it needs `method: POST`; with
 `watermarkParam` as well, the checkpoint would be sent twice. A `watermarkParam` that is also a pagination
@@ -32,7 +32,7 @@ from typing import Any
 from compiler.check.connector import Connector
 from compiler.check.finding import Finding
 
-CODE = "GS119"
+CODE = "GS127"
 BODY = "/spec/source/watermarkBodyField"
 
 PAGINATION_PARAMS: dict[str, tuple[tuple[str, str | None], ...]] = {
