@@ -48,7 +48,7 @@ def _exec(args: argparse.Namespace) -> int:
     STOP.install()
     try:
         plan = load_plan(args.plan, args.source_root)
-        progress = progress_printer() if not args.json else None
+        progress = progress_printer(unit="rows" if plan.mode == "sql_pull" else "records") if not args.json else None
         memory = parse_memory_mb(args.memory_limit, "--memory-limit") if args.memory_limit else None
         try:
             report = execute(

@@ -9,7 +9,7 @@ from compiler.plan.codec import MAX_PLAN_BYTES
 from compiler.plan.files import FileTooLarge, NotARegularFile, read_regular_file
 from runtime.errors import ConfigError
 
-RUNNABLE_MODES = ("sql_pull",)
+RUNNABLE_MODES = ("sql_pull", "rest_pull")
 """Modes whose source this runtime can open (`runtime.sources.open_pull`); others are refused up front."""
 
 

@@ -22,5 +22,5 @@ def secret_refs(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     source = spec["source"]
     yield source["secretRef"], "/spec/source/secretRef"
     oauth = source.get("oauth")
-    if oauth:
+    if oauth and "clientSecretRef" in oauth:  # without it, secretRef holds the client secret
         yield oauth["clientSecretRef"], "/spec/source/oauth/clientSecretRef"

@@ -100,6 +100,14 @@ CODES: tuple[Code, ...] = (
     ),
     Code("GS122", "data-store-shared", _W, "Two connectors feed one data store; their document ids can collide."),
     Code("GS123", "template-unbounded", _W, "A template does obviously huge work (loops, sizes) for every record."),
+    Code(
+        "GS124",
+        "watermark-not-sent",
+        _W,
+        "A rest_pull records watermarkField but never sends it, so each run reads a full snapshot.",
+    ),
+    Code("GS126", "pagination-style", _E, "The pagination settings do not fit their style (or mix two styles)."),
+    Code("GS127", "watermark-request", _E, "The checkpoint's place in the request is ambiguous or impossible."),
     # GS2xx: the linter's own comments and settings
     Code("GS201", "unused-suppression", _W, "A `# gemini-sync: disable=` comment silences nothing."),
 )

@@ -16,6 +16,7 @@ from compiler.check.rules import (
     incremental_auto_delete,
     name_matches_file,
     pagination_incomplete,
+    pagination_style,
     sql_bind_parameter,
     sql_duplicate_column,
     sql_missing_column,
@@ -30,6 +31,8 @@ from compiler.check.rules import (
     template_unbounded,
     template_unknown_field,
     watermark_field_missing,
+    watermark_not_sent,
+    watermark_request,
 )
 
 
@@ -59,6 +62,9 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     sql_watermark_float,
     sql_watermark_strict_bound,
     template_unbounded,
+    watermark_not_sent,
+    pagination_style,
+    watermark_request,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from compiler.plan import HttpSource, Plan, PushSource, Secret, SqlSource, Template
+from typing import assert_never
+
+from compiler.plan import (
+    CursorPagination,
+    HttpSource,
+    LinkHeaderPagination,
+    NextLinkPagination,
+    NoPagination,
+    OffsetPagination,
+    PageNumberPagination,
+    Pagination,
+    Plan,
+    PushSource,
+    Secret,
+    SqlSource,
+    Template,
+)
 
 _LABEL = 12
 _POLICY = {
@@ -47,22 +63,49 @@ def _sql(source: SqlSource, plan: Plan) -> list[str]:
     return lines
 
 
+def _paging(page: Pagination) -> str:
+    if isinstance(page, NoPagination):
+        return "one page"
+    if isinstance(page, CursorPagination):
+        return f"cursor ?{page.cursor_param}= from {page.next_cursor_path}"
+    if isinstance(page, NextLinkPagination):
+        return f"next link at {page.next_link_path}"
+    if isinstance(page, LinkHeaderPagination):
+        return 'Link header rel="next"'
+    if isinstance(page, PageNumberPagination):
+        size = "" if page.page_size_param is None else f"&{page.page_size_param}={page.page_size}"
+        text = f"page number ?{page.page_param}={page.start_page},{page.start_page + 1},...{size}"
+    elif isinstance(page, OffsetPagination):
+        text = f"offset ?{page.offset_param}=0,{page.page_size},...&{page.limit_param}={page.page_size}"
+    else:
+        assert_never(page)
+    if page.total_path is not None:
+        text += f", total at {page.total_path}"
+    return text + (f", {page.concurrency} pages at a time" if page.concurrency > 1 else "")
+
+
 def _http(source: HttpSource) -> list[str]:
     auth = "bearer token" if source.oauth is None else f"OAuth2 client credentials at {source.oauth.token_url}"
-    page = source.pagination
-    paging = "one page" if page.strategy == "none" else f"cursor ?{page.cursor_param}= from {page.next_cursor_path}"
     retry = source.retry
     lines = [
         _line("source", f"{source.method} {source.url}"),
         _more(f"auth {auth}, secret {_secret(source.secret)}"),
-        _more(f"pagination {paging}, at most {page.page_cap} pages"),
+        _more(f"records {'at ' + source.records_path if source.records_path else 'the response array, or its items'}"),
+        _more(f"pagination {_paging(source.pagination)}, at most {source.page_cap} pages"),
         _more(
             f"retry {retry.attempts} attempts on {', '.join(map(str, retry.statuses))}, backoff "
             f"{retry.initial_backoff_seconds:g}-{retry.max_backoff_seconds:g} s"
             + (", honouring Retry-After" if retry.honour_retry_after else "")
         ),
-        _more(f"timeouts connect {source.connect_timeout_seconds:g} s, read {source.read_timeout_seconds:g} s"),
+        _more(
+            f"timeouts connect {source.connect_timeout_seconds:g} s, read {source.read_timeout_seconds:g} s,"
+            f" whole run {source.run_timeout_seconds:g} s"
+        ),
     ]
+    if source.watermark_param is not None:
+        lines.append(_more(f"checkpoint sent as ?{source.watermark_param}="))
+    if source.watermark_body_field is not None:
+        lines.append(_more(f"checkpoint sent in the body at {source.watermark_body_field}"))
     if source.headers:
         lines.append(_more("headers " + ", ".join(f"{k}: {v}" for k, v in source.headers)))
     if source.body_json is not None:
@@ -85,6 +128,8 @@ def summarise(plan: Plan) -> str:
         lines += _http(source)
     elif isinstance(source, PushSource):
         lines.append(_line("source", f"records pushed with bearer token {_secret(source.secret)}"))
+    else:
+        assert_never(source)
     extraction = plan.extraction
     watermark = "" if extraction.watermark_field is None else f", watermark field {extraction.watermark_field}"
     lines.append(_line("extraction", f"{extraction.kind}: {extraction.reason}{watermark}"))

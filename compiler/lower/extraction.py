@@ -1,10 +1,12 @@
 """Extraction pass: the source (SQL, HTTP or push), and whether runs read a snapshot or an increment, and why.
 
 A pull is incremental exactly when the source is filtered by the checkpoint: the SQL binds `:watermark`, or
-the HTTP request sends the watermark in `watermarkParam`. Pushed records are increments by nature.
+the HTTP request sends the watermark (`watermarkParam`, `watermarkBodyField`). Pushed records are increments by nature.
 """
 
 from __future__ import annotations
+
+from typing import assert_never, cast
 
 from compiler.analysis.extraction import infer_extraction
 from compiler.analysis.sql import analyze_sql
@@ -13,6 +15,7 @@ from compiler.lower.draft import Draft, LoweringError
 from compiler.lower.http import lower_http_source
 from compiler.lower.sql import DRIVERS
 from compiler.plan import Extraction, PushSource, SqlSource
+from compiler.plan.model import Mode
 
 DEFAULT_BATCH_SIZE = 50_000
 
@@ -83,9 +86,13 @@ def _lower_push(draft: Draft) -> Draft:
 
 
 def lower_extraction(draft: Draft) -> Draft:
-    mode = draft.spec["mode"]
-    if mode == "sql_pull":
-        return _lower_sql(draft)
-    if mode == "rest_pull":
-        return _lower_rest_pull(draft)
-    return _lower_push(draft)
+    mode = cast(Mode, draft.spec["mode"])
+    match mode:
+        case "sql_pull":
+            return _lower_sql(draft)
+        case "rest_pull":
+            return _lower_rest_pull(draft)
+        case "rest_push":
+            return _lower_push(draft)
+        case _:
+            assert_never(mode)

@@ -1,5 +1,8 @@
 """HTTP source lowering for `rest_pull`: the request, auth, pagination, retry policy and timeouts.
 
+The per-request timeout (`timeoutSeconds`) and the whole-run one (`runTimeoutSeconds`) have defaults here that the
+connector may override; the retry policy is fixed.
+
 Retries follow the Discovery Engine guidance that also fits most APIs: only 429 and 5xx gateway-style statuses
 (500, 502, 503, 504) and connection errors, with jittered exponential backoff, honouring `Retry-After`.
 """
@@ -12,11 +15,13 @@ from typing import Any
 
 from compiler.analysis.secrets import CREDENTIAL_HEADERS
 from compiler.lower.draft import Draft, LoweringError
-from compiler.plan import HttpSource, OAuth, Pagination, Retry
+from compiler.lower.pagination import lower_pagination
+from compiler.plan import HttpSource, OAuth, Retry
 
 DEFAULT_METHOD = "GET"
 DEFAULT_PAGE_CAP = 10_000
 DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_RUN_TIMEOUT_SECONDS = 3600.0
 CONNECT_TIMEOUT_CAP_SECONDS = 10.0
 """Connecting never needs the full read timeout; a dead host should fail fast."""
 
@@ -45,21 +50,6 @@ def _headers(source: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in headers.items()))
 
 
-def _pagination(source: Mapping[str, Any]) -> Pagination:
-    param, path = source.get("paginationCursorField"), source.get("paginationNextCursorJsonPath")
-    page_cap = int(source.get("maxPages", DEFAULT_PAGE_CAP))
-    if param is None and path is None:
-        return Pagination(strategy="none", cursor_param=None, next_cursor_path=None, page_cap=page_cap)
-    if param is None or path is None:
-        missing = "paginationCursorField" if param is None else "paginationNextCursorJsonPath"
-        present = "paginationNextCursorJsonPath" if param is None else "paginationCursorField"
-        raise LoweringError(
-            f"/spec/source/{present}",
-            f"cursor pagination needs both paginationCursorField and paginationNextCursorJsonPath; add {missing}",
-        )
-    return Pagination(strategy="cursor", cursor_param=str(param), next_cursor_path=str(path), page_cap=page_cap)
-
-
 def _oauth(draft: Draft, source: Mapping[str, Any]) -> OAuth | None:
     oauth = source.get("oauth")
     if oauth is None:
@@ -68,11 +58,23 @@ def _oauth(draft: Draft, source: Mapping[str, Any]) -> OAuth | None:
     return OAuth(
         token_url=str(oauth["tokenUrl"]),
         client_id=str(oauth["clientId"]),
-        client_secret=draft.secret(str(oauth["clientSecretRef"])),
+        client_secret=draft.secret(str(oauth.get("clientSecretRef", source["secretRef"]))),
         scopes=tuple(str(s) for s in oauth.get("scopes", ())),
         audience=None if audience is None else str(audience),
         client_auth_method=oauth.get("clientAuthMethod", "client_secret_post"),
     )
+
+
+def _check_watermark_request(source: Mapping[str, Any], method: str) -> None:
+    """Where the checkpoint goes must be unambiguous (GS127 reports the same with positions)."""
+    if "watermarkBodyField" not in source:
+        return
+    if method != "POST":
+        raise LoweringError(
+            "/spec/source/watermarkBodyField", "watermarkBodyField needs method POST; a GET request has no body"
+        )
+    if "watermarkParam" in source:
+        raise LoweringError("/spec/source/watermarkBodyField", "set watermarkParam or watermarkBodyField, not both")
 
 
 def lower_http_source(draft: Draft) -> HttpSource:
@@ -81,9 +83,12 @@ def lower_http_source(draft: Draft) -> HttpSource:
     payload = source.get("payload")
     oauth = _oauth(draft, source)
     records_path, watermark_param = source.get("recordsPath"), source.get("watermarkParam")
+    body_field = source.get("watermarkBodyField")
+    method = source.get("method", DEFAULT_METHOD)
+    _check_watermark_request(source, method)
     return HttpSource(
         kind="http",
-        method=source.get("method", DEFAULT_METHOD),
+        method=method,
         url=str(source["url"]),
         headers=_headers(source),
         body_json=None if payload is None else canonical_json(payload),
@@ -92,8 +97,11 @@ def lower_http_source(draft: Draft) -> HttpSource:
         oauth=oauth,
         records_path=None if records_path is None else str(records_path),
         watermark_param=None if watermark_param is None else str(watermark_param),
-        pagination=_pagination(source),
+        watermark_body_field=None if body_field is None else str(body_field),
+        pagination=lower_pagination(source),
+        page_cap=int(source.get("maxPages", DEFAULT_PAGE_CAP)),
         retry=RETRY,
         connect_timeout_seconds=min(timeout, CONNECT_TIMEOUT_CAP_SECONDS),
         read_timeout_seconds=timeout,
+        run_timeout_seconds=float(source.get("runTimeoutSeconds", DEFAULT_RUN_TIMEOUT_SECONDS)),
     )

@@ -62,13 +62,70 @@ class Retry:
 
 
 @dataclass(frozen=True, slots=True)
-class Pagination:
-    """How to reach the next page. `none` reads one page."""
+class NoPagination:
+    """One request, one page."""
 
-    strategy: Literal["none", "cursor"]
-    cursor_param: str | None
-    next_cursor_path: str | None
-    page_cap: int
+    strategy: Literal["none"]
+
+
+@dataclass(frozen=True, slots=True)
+class CursorPagination:
+    """Send `?<cursor_param>=<cursor>` taken from `next_cursor_path` of the previous response; stop when absent."""
+
+    strategy: Literal["cursor"]
+    cursor_param: str
+    next_cursor_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class NextLinkPagination:
+    """Request the URL found at `next_link_path` of the previous response; stop when absent."""
+
+    strategy: Literal["next_link"]
+    next_link_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkHeaderPagination:
+    """Request the `Link: <url>; rel="next"` target of the previous response; stop when there is none."""
+
+    strategy: Literal["link_header"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageNumberPagination:
+    """Send `?<page_param>=start_page, start_page + 1, ...`; stop at an empty or short page or the total."""
+
+    strategy: Literal["page_number"]
+    page_param: str
+    start_page: int
+    page_size_param: str | None
+    page_size: int | None
+    total_path: str | None
+    concurrency: int
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetPagination:
+    """Send `?<offset_param>=0, page_size, ...&<limit_param>=page_size`; stop at an empty or short page or the total."""
+
+    strategy: Literal["offset"]
+    offset_param: str
+    limit_param: str
+    page_size: int
+    total_path: str | None
+    concurrency: int
+
+
+Pagination = (
+    NoPagination
+    | CursorPagination
+    | NextLinkPagination
+    | LinkHeaderPagination
+    | PageNumberPagination
+    | OffsetPagination
+)
+"""How to reach the next page, one class per style (`strategy` is the discriminator)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +154,13 @@ class HttpSource:
     oauth: OAuth | None
     records_path: str | None
     watermark_param: str | None
+    watermark_body_field: str | None
     pagination: Pagination
+    page_cap: int
     retry: Retry
     connect_timeout_seconds: float
     read_timeout_seconds: float
+    run_timeout_seconds: float
 
 
 @dataclass(frozen=True, slots=True)

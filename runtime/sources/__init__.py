@@ -42,7 +42,9 @@ def open_pull(context: PullContext) -> Pull:
 
         return open_sql_pull(context, source)
     if isinstance(source, HttpSource):
-        raise ConfigError(f"plan {context.plan.name}: mode rest_pull is not available yet in this runtime")
+        from runtime.sources.http import open_http_pull
+
+        return open_http_pull(context, source)
     if isinstance(source, PushSource):
         raise ConfigError(f"plan {context.plan.name}: mode rest_push is not available yet in this runtime")
     assert_never(source)

@@ -69,6 +69,7 @@ def open_workspace(folder: Path, memory_limit_mb: int) -> duckdb.DuckDBPyConnect
     con.execute(f"SET temp_directory = '{str(folder / 'spill').replace(chr(39), chr(39) * 2)}'")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar goes to stdout, into `--json` output
     return con
 
 

@@ -1,6 +1,6 @@
 """GS113 watermark-field-missing: an incremental pull needs spec.source.watermarkField.
 
-A query that binds `:watermark`, or a REST pull that sends `watermarkParam`, reads only what changed since the
+A query that binds `:watermark`, or a REST pull that sends `watermarkParam` or `watermarkBodyField`, reads only what changed since the
 checkpoint; the checkpoint is the maximum of watermarkField, so without it the checkpoint can never advance.
 
 **Bad**
@@ -38,6 +38,8 @@ def check(connector: Connector) -> Iterator[Finding]:
         why = "the query binds :watermark"
     elif connector.mode == "rest_pull" and "watermarkParam" in connector.source:
         why = f"requests send the checkpoint as {connector.source['watermarkParam']!r}"
+    elif connector.mode == "rest_pull" and "watermarkBodyField" in connector.source:
+        why = f"requests send the checkpoint in the body field {connector.source['watermarkBodyField']!r}"
     else:
         return
     yield Finding(

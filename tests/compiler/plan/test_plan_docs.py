@@ -17,7 +17,7 @@ SCHEMA: dict[str, Any] = json.loads((ROOT / "compiler" / "schema" / "plan.schema
 def _field_names() -> set[str]:
     names = set(SCHEMA["properties"])
     for definition in SCHEMA["$defs"].values():
-        names |= set(definition["properties"])
+        names |= set(definition.get("properties", ()))  # a oneOf of shapes has none of its own
     return names
 
 

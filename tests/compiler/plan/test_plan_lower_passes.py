@@ -17,7 +17,7 @@ from compiler.lower.pipeline import finish, run_passes
 from compiler.lower.reconciliation import lower_reconciliation
 from compiler.lower.secrets import lower_secrets
 from compiler.lower.target import lower_target
-from compiler.plan import HttpSource, PushSource, Secret, SqlSource, dumps
+from compiler.plan import CursorPagination, HttpSource, NoPagination, PushSource, Secret, SqlSource, dumps
 
 # --- the pipeline ------------------------------------------------------------------------------------------
 
@@ -150,10 +150,12 @@ def test_rest_pull_defaults() -> None:
     assert isinstance(source, HttpSource)
     assert (source.method, source.auth, source.oauth, source.body_json) == ("GET", "bearer", None, None)
     assert source.headers == ()
-    assert source.pagination.strategy == "none"
-    assert source.pagination.page_cap == 10_000
+    assert source.pagination == NoPagination(strategy="none")
+    assert source.page_cap == 10_000
     assert source.records_path is None
+    assert (source.watermark_param, source.watermark_body_field) == (None, None)
     assert (source.connect_timeout_seconds, source.read_timeout_seconds) == (10.0, 30.0)
+    assert source.run_timeout_seconds == 3600.0
     assert source.retry.statuses == (429, 500, 502, 503, 504)
     assert source.retry.honour_retry_after
     assert source.retry.attempts >= 2
@@ -176,6 +178,7 @@ def test_rest_pull_everything_set() -> None:
         watermarkParam="since",
         maxPages=50,
         timeoutSeconds=5,
+        runTimeoutSeconds=120,
         oauth={
             "tokenUrl": "https://auth.example.com/token",
             "clientId": "sync",
@@ -191,10 +194,13 @@ def test_rest_pull_everything_set() -> None:
     assert source.method == "POST"
     assert source.body_json == '{"a":["é",2],"z":1}'
     assert source.headers == (("Accept", "application/json"), ("X-Trace", "1"))
-    assert (source.pagination.strategy, source.pagination.cursor_param) == ("cursor", "cursor")
-    assert (source.pagination.next_cursor_path, source.pagination.page_cap) == ("paging.next", 50)
+    assert source.pagination == CursorPagination(
+        strategy="cursor", cursor_param="cursor", next_cursor_path="paging.next"
+    )
+    assert source.page_cap == 50
     assert source.records_path == "data.items"
     assert (source.connect_timeout_seconds, source.read_timeout_seconds) == (5.0, 5.0)
+    assert source.run_timeout_seconds == 120.0
     assert source.auth == "oauth2_client_credentials"
     assert source.oauth is not None
     assert source.oauth.client_secret == Secret("client-secret", "SECRET_CLIENT_SECRET")

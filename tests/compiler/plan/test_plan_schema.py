@@ -24,7 +24,12 @@ DEFS = {
     "inputFile": model.InputFile,
     "sqlSource": model.SqlSource,
     "retry": model.Retry,
-    "pagination": model.Pagination,
+    "noPagination": model.NoPagination,
+    "cursorPagination": model.CursorPagination,
+    "nextLinkPagination": model.NextLinkPagination,
+    "linkHeaderPagination": model.LinkHeaderPagination,
+    "pageNumberPagination": model.PageNumberPagination,
+    "offsetPagination": model.OffsetPagination,
     "oauth": model.OAuth,
     "httpSource": model.HttpSource,
     "pushSource": model.PushSource,
@@ -77,6 +82,12 @@ def test_every_plan_class_is_covered() -> None:
     }
     assert classes == set(DEFS.values())
     assert typing.get_args(model.Source) == (model.SqlSource, model.HttpSource, model.PushSource)
+    # the plan schema's pagination shapes are the model's, in the same order, with the same discriminators
+    shapes = [ref["$ref"].removeprefix("#/$defs/") for ref in SCHEMA["$defs"]["pagination"]["oneOf"]]
+    assert [DEFS[shape] for shape in shapes] == list(typing.get_args(model.Pagination))
+    for shape in shapes:
+        strategy = typing.get_args(typing.get_type_hints(DEFS[shape])["strategy"])
+        assert (SCHEMA["$defs"][shape]["properties"]["strategy"]["const"],) == strategy
 
 
 @pytest.mark.parametrize("mode", ["sql_pull", "rest_pull", "rest_push"])
