@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-mass-delete", action="store_true", help="override the delete guard for this run")
     run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     run.add_argument("--source-root", type=Path, help="refuse the plan if its connector files changed here")
+    from runtime.push.command import add_serve_parser
+
+    add_serve_parser(commands)
     demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
     return parser
@@ -66,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "exec":
             return _exec(args)
+        if args.command == "serve":
+            from runtime.push.serve import serve_command
+
+            return serve_command(args)
         from runtime.demo import run_demo
 
         return run_demo(args.dir)
