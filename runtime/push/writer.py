@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.push.door import QueuedEvent
-from runtime.push.queue import open_queue
+from runtime.push.queue import connect, open_queue
 
 MAX_GROUP = 256
 """Requests committed in one transaction at most (bounds one commit's latency)."""
@@ -60,7 +60,7 @@ class QueueWriter:
         self.path, self.connector = path, connector
         self.retention_seconds = retention_seconds
         self._con, self.queue_id = open_queue(path, connector)
-        self._reader, _ = open_queue(path, connector)
+        self._reader = connect(path, create=False)
         self._read_lock = threading.Lock()
         self._inbox: stdqueue.SimpleQueue[tuple[Submission, Future[Answer]] | None] = stdqueue.SimpleQueue()
         self._last_purge = 0.0
