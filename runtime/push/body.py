@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from runtime.push.limits import LimitExceeded, Limits, depth
+from runtime.push.limits import LimitExceeded, Limits, deeper_than
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
@@ -59,7 +59,7 @@ def parse_events(body: bytes, content_type: str | None, limits: Limits) -> list[
             413, f"{len(events)} events in one request; the limit is {limits.max_events}: split the batch"
         )
     for index, event in enumerate(events):
-        if not isinstance(event, BadLine) and depth(event) > limits.max_depth + 1:
+        if not isinstance(event, BadLine) and deeper_than(event, limits.max_depth + 1):  # + the event's own level
             raise LimitExceeded(
                 400,
                 f"event {index} is nested deeper than {limits.max_depth} levels; flatten the record",

@@ -184,7 +184,7 @@ class RecordTooLarge(Rejected):
     """Over the record size limit: refuses the whole request (413), since the limit is the sender's contract."""
 
 
-def check_queued(door: Door, op: Op, record: bytes | None) -> str | None:
+def check_queued(door: Door, op: Op, record: bytes | str | None) -> str | None:
     """At drain time: why a queued UPSERT would fail the mapping now (None when it maps). DELETEs always pass."""
     if op == "DELETE" or record is None:
         return None

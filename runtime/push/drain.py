@@ -153,7 +153,7 @@ class PushDrain:
                 "SELECT count(*) FROM events WHERE seq > ? AND seq <= ?", (self.position, self.high_water)
             ).fetchone()[0]
             cursor = self.con.execute(_REDUCED, (self.position, self.high_water))
-            records: list[bytes] = []
+            records: list[str] = []
             yielded = False
             while rows := cursor.fetchmany(BATCH_RECORDS):
                 for seq, op, raw_id, record, received_at in rows:
@@ -170,19 +170,16 @@ class PushDrain:
         self.superseded = int(total) - self.upserts - len(self.deletes) - len(self.dead)
         self._notes()
 
-    def _take(
-        self, records: list[bytes], seq: int, op: str, raw_id: str, record: bytes | None, received: float
-    ) -> None:
+    def _take(self, records: list[str], seq: int, op: str, raw_id: str, record: str | None, received: float) -> None:
         if op == "DELETE":
             self.deletes.append(raw_id)
             return
         reason = check_queued(self.door, "UPSERT", record)
         if reason is not None:
-            text = record.decode("utf-8", "replace") if record else ""
-            self.dead.append(DeadLetter(seq, raw_id, reason, text, received))
+            self.dead.append(DeadLetter(seq, raw_id, reason, record or "", received))
             return
         assert record is not None
-        records.append(bytes(record))
+        records.append(record)
         self.upserts += 1
 
     def _notes(self) -> None:

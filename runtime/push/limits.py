@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -26,19 +27,15 @@ class LimitExceeded(Exception):
         self.reason = reason
 
 
-def depth(value: object) -> int:
-    """Nesting depth of parsed JSON: a scalar is 0, `{}` or `[]` is 1. Iterative, so deep input cannot recurse."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children: list[object] = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        level += 1
-        deepest = max(deepest, level)
-        stack.extend((child, level) for child in children)
-    return deepest
+def deeper_than(value: object, limit: int) -> bool:
+    """Does parsed JSON nest more than `limit` objects/arrays deep? (`{}` is 1.) Recurses at most `limit` + 1
+    levels, so deep input cannot exhaust the stack, and only into containers, so flat records cost little."""
+    if isinstance(value, dict):
+        children: Iterable[object] = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return False
+    if limit <= 0:
+        return True
+    return any(isinstance(child, dict | list) and deeper_than(child, limit - 1) for child in children)

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     op TEXT NOT NULL CHECK (op IN ('UPSERT', 'DELETE')),
     raw_id TEXT NOT NULL,
-    record BLOB,
+    record TEXT,
     received_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
