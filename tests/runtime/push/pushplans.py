@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import socket
-import threading
 
 import httpx
 import uvicorn
@@ -112,6 +111,9 @@ def queued(state_dir: Path, name: str = "tickets") -> list[tuple[int, str, str, 
 
     con = sqlite3.connect(queue_path(state_dir, name))
     try:
-        return [(int(s), str(o), str(r), rec) for s, o, r, rec in con.execute("SELECT seq, op, raw_id, record FROM events ORDER BY seq")]
+        return [
+            (int(s), str(o), str(r), rec)
+            for s, o, r, rec in con.execute("SELECT seq, op, raw_id, record FROM events ORDER BY seq")
+        ]
     finally:
         con.close()

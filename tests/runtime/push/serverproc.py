@@ -23,8 +23,17 @@ class ServerProcess:
         env = {**os.environ, f"SECRET_{plan.name.upper()}_TOKEN": TOKENS[plan.name]}
         env.pop("GEMINI_SYNC_SECRETS_DIR", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "runtime", "serve", str(self.plan_path), "--port", str(port),
-             "--state-dir", str(self.state_dir)],
+            [
+                sys.executable,
+                "-m",
+                "runtime",
+                "serve",
+                str(self.plan_path),
+                "--port",
+                str(port),
+                "--state-dir",
+                str(self.state_dir),
+            ],
             cwd=folder,
             env=env,
             stderr=subprocess.PIPE,

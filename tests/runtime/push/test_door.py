@@ -48,7 +48,7 @@ def test_a_nested_id_field_is_read_by_its_dotted_path() -> None:
         (upsert(1.5), "must be a string or an integer, not a number"),
         (upsert(True), "must be a string or an integer, not a boolean"),
         ({"op": "DELETE"}, "'id' is missing"),
-        ({"op": "MERGE", "record": {}}, "'op' must be \"UPSERT\" or \"DELETE\", not \"MERGE\""),
+        ({"op": "MERGE", "record": {}}, '\'op\' must be "UPSERT" or "DELETE", not "MERGE"'),
         ({"record": {}}, "not missing"),
         ({"op": "UPSERT", "record": [1]}, "'record' must be a JSON object, not an array"),
         ({"op": "UPSERT", "record": {"ticket_id": "a"}, "extra": 1}, "has no field 'extra'"),

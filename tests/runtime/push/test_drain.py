@@ -25,7 +25,12 @@ def enqueue(writer: QueueWriter, plan: Plan, events: list[object], key: str) -> 
 def context(plan: Plan, state_dir: Path, state: duckdb.DuckDBPyConnection | None = None) -> PullContext:
     con = state or duckdb.connect()
     return PullContext(
-        plan=plan, secrets={}, checkpoint=None, state=con, has_state=state is not None, dry_run=False,
+        plan=plan,
+        secrets={},
+        checkpoint=None,
+        state=con,
+        has_state=state is not None,
+        dry_run=False,
         state_dir=state_dir,
     )
 
@@ -124,7 +129,9 @@ def test_a_queue_made_anew_drains_from_its_start(tmp_path: Path) -> None:
 def test_an_event_that_no_longer_maps_goes_to_the_dead_letters_and_the_rest_drains(tmp_path: Path) -> None:
     accepted_with = push_plan()
     writer = QueueWriter(queue_path(tmp_path, accepted_with.name), accepted_with.name)
-    enqueue(writer, accepted_with, [upsert("A", project={"key": "P"}), upsert("B"), upsert("C", project={"key": "Q"})], "k")
+    enqueue(
+        writer, accepted_with, [upsert("A", project={"key": "P"}), upsert("B"), upsert("C", project={"key": "Q"})], "k"
+    )
     writer.close()
     now = push_plan(uriTemplate="https://x.example/{{ project.key | lower }}")  # the mapping changed since
     ctx = context(now, tmp_path, _state(tmp_path))
@@ -135,7 +142,9 @@ def test_an_event_that_no_longer_maps_goes_to_the_dead_letters_and_the_rest_drai
     assert isinstance(commit, PushCommit)
     assert [(d.seq, d.raw_id) for d in commit.dead_letters] == [(2, "B")]
     assert commit.position == 3
-    assert any("push event 2 (id 'B') moved to the dead letters: record 'B': the uri template failed" in n for n in ctx.notes)
+    assert any(
+        "push event 2 (id 'B') moved to the dead letters: record 'B': the uri template failed" in n for n in ctx.notes
+    )
     commit.write(ctx.state)
     rows = ctx.state.execute("SELECT seq, raw_id, reason, record FROM st.source_push_dead_letters").fetchall()
     assert rows[0][:2] == (2, "B")
@@ -158,5 +167,7 @@ def test_a_canonical_document_drains_as_its_document_record(tmp_path: Path) -> N
     enqueue(writer, plan, [{"op": "UPSERT", "doc_id": "kb-1", "title": "T", "content": "C"}], "k")
     writer.close()
     pull = open_pull(context(plan, tmp_path))
-    assert drain_all(pull) == [{"__document": {"doc_id": "kb-1", "title": "T", "content": "C", "mime_type": "text/plain"}}]
+    assert drain_all(pull) == [
+        {"__document": {"doc_id": "kb-1", "title": "T", "content": "C", "mime_type": "text/plain"}}
+    ]
     pull.close()

@@ -49,7 +49,9 @@ def test_no_token_or_an_unknown_one_is_401(
 
 def test_a_valid_token_of_another_connector_is_403(served: tuple[httpx.Client, PushReceiver], tmp_path: Path) -> None:
     client, _ = served
-    response = client.post(URL, content=orjson.dumps([upsert("T-1")]), headers={**auth("other"), "Idempotency-Key": "k"})
+    response = client.post(
+        URL, content=orjson.dumps([upsert("T-1")]), headers={**auth("other"), "Idempotency-Key": "k"}
+    )
     assert response.status_code == 403
     assert "not valid for connector 'tickets'" in response.json()["error"]
     assert queued(tmp_path) == []
@@ -158,7 +160,11 @@ def test_valid_events_are_kept_and_invalid_ones_rejected_with_their_index(
     assert (answer["accepted"], answer["rejected"]) == (3, 2)
     assert [e["index"] for e in answer["errors"]] == [1, 3]
     assert "the id field 'ticket_id' is missing" in answer["errors"][0]["reason"]
-    assert [(op, rid) for _, op, rid, _ in queued(tmp_path)] == [("UPSERT", "T-1"), ("DELETE", "T-9"), ("UPSERT", "T-2")]
+    assert [(op, rid) for _, op, rid, _ in queued(tmp_path)] == [
+        ("UPSERT", "T-1"),
+        ("DELETE", "T-9"),
+        ("UPSERT", "T-2"),
+    ]
     assert app.metrics.rejected.labels("tickets")._value.get() == 2
 
 
@@ -200,7 +206,9 @@ def test_unusable_bodies_are_refused_whole(
     served: tuple[httpx.Client, PushReceiver], content: bytes, content_type: str, status: int, expected: str
 ) -> None:
     client, _ = served
-    response = client.post(URL, content=content, headers={**auth(), "Idempotency-Key": "b", "Content-Type": content_type})
+    response = client.post(
+        URL, content=content, headers={**auth(), "Idempotency-Key": "b", "Content-Type": content_type}
+    )
     assert response.status_code == status
     assert expected in response.json()["error"]
 
@@ -255,7 +263,7 @@ def test_events_at_the_limits_are_accepted(limited: httpx.Client, tmp_path: Path
 
 
 def test_health_readiness_and_metrics(served: tuple[httpx.Client, PushReceiver]) -> None:
-    client, app = served
+    client, _app = served
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready", "connectors": ["other", "tickets"]}
     push(client, [upsert("T-1"), upsert(None)])

@@ -35,23 +35,48 @@ def test_curl_pushes_json_and_ndjson(server: ServerProcess, tmp_path: Path) -> N
 
     def run(*args: str) -> tuple[int, dict[str, object]]:
         result = subprocess.run(
-            [curl, "--silent", "--show-error", "--write-out", "\n%{http_code}", "-X", "POST", server.url,
-             "-H", f"Authorization: Bearer {TOKENS['tickets']}", *args],
-            capture_output=True, text=True, timeout=30, check=True,
+            [
+                curl,
+                "--silent",
+                "--show-error",
+                "--write-out",
+                "\n%{http_code}",
+                "-X",
+                "POST",
+                server.url,
+                "-H",
+                f"Authorization: Bearer {TOKENS['tickets']}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         text, _, code = result.stdout.rpartition("\n")
         return int(code), orjson.loads(text)
 
-    code, answer = run("-H", "Idempotency-Key: curl-1", "-H", "Content-Type: application/x-ndjson",
-                       "--data-binary", f"@{body}")
+    code, answer = run(
+        "-H", "Idempotency-Key: curl-1", "-H", "Content-Type: application/x-ndjson", "--data-binary", f"@{body}"
+    )
     assert (code, answer["accepted"], answer["rejected"]) == (202, 2, 0)
-    code, answer = run("-H", "Idempotency-Key: curl-2", "-H", "Content-Type: application/json",
-                       "--data-binary", orjson.dumps({"events": [upsert("T-2")]}).decode())
+    code, answer = run(
+        "-H",
+        "Idempotency-Key: curl-2",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        orjson.dumps({"events": [upsert("T-2")]}).decode(),
+    )
     assert (code, answer["accepted"]) == (202, 1)
     code, answer = run("-H", "Content-Type: application/json", "--data-binary", "[]")
     assert code == 400
     assert "Idempotency-Key" in str(answer["error"])
-    assert [(op, rid) for _, op, rid, _ in queued(server.state_dir)] == [("UPSERT", "T-1"), ("DELETE", "T-0"), ("UPSERT", "T-2")]
+    assert [(op, rid) for _, op, rid, _ in queued(server.state_dir)] == [
+        ("UPSERT", "T-1"),
+        ("DELETE", "T-0"),
+        ("UPSERT", "T-2"),
+    ]
 
 
 def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0(server: ServerProcess) -> None:
@@ -75,8 +100,9 @@ def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0(ser
     assert [rid for _, _, rid, _ in queued(server.state_dir)] == ["T-late"]
 
 
-def _client_loop(url: str, client_id: int, requests: int, batch: int, acked: dict[str, list[str]],
-                 stop: threading.Event) -> None:
+def _client_loop(
+    url: str, client_id: int, requests: int, batch: int, acked: dict[str, list[str]], stop: threading.Event
+) -> None:
     with httpx.Client(timeout=10) as client:
         for number in range(requests):
             if stop.is_set():
@@ -84,8 +110,9 @@ def _client_loop(url: str, client_id: int, requests: int, batch: int, acked: dic
             key = f"c{client_id}-r{number}"
             ids = [f"{key}-e{i}" for i in range(batch)]
             try:
-                response = client.post(url, content=orjson.dumps([upsert(i) for i in ids]),
-                                       headers={**auth(), "Idempotency-Key": key})
+                response = client.post(
+                    url, content=orjson.dumps([upsert(i) for i in ids]), headers={**auth(), "Idempotency-Key": key}
+                )
             except httpx.TransportError:
                 return  # the server died: this request may or may not have been queued, but was not acknowledged
             if response.status_code == 202:
@@ -121,10 +148,15 @@ def test_sigkill_right_after_acknowledgements_loses_nothing_and_retries_duplicat
                 for number in range(60):
                     key = f"c{client_id}-r{number}"
                     ids = [f"{key}-e{i}" for i in range(20)]
-                    response = client.post(restarted.url, content=orjson.dumps([upsert(i) for i in ids]),
-                                           headers={**auth(), "Idempotency-Key": key})
+                    response = client.post(
+                        restarted.url,
+                        content=orjson.dumps([upsert(i) for i in ids]),
+                        headers={**auth(), "Idempotency-Key": key},
+                    )
                     assert response.status_code == 202
-                    assert (response.headers.get("idempotent-replayed") == "true") == (key in acked or key in _keys(before))
+                    assert (response.headers.get("idempotent-replayed") == "true") == (
+                        key in acked or key in _keys(before)
+                    )
     finally:
         restarted.stop()
     after = collections.Counter(rid for _, _, rid, _ in queued(restarted.state_dir))
