@@ -13,18 +13,18 @@ fails then goes to the dead-letter table instead of blocking the queue.
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import jinja2
 import orjson
+import pyarrow as pa
 
 from compiler.plan import Plan, Template
-from runtime.map.jinja import _ENV as SANDBOX  # the runtime's one sandbox: strict undefined, no code execution
+from runtime.errors import MappingError
+from runtime.map.jinja import render_jinja_columns
 from runtime.map.paths import lookup
-from runtime.sources.base import DOCUMENT_KEY
+from runtime.sources.base import DOCUMENT_KEY, json_records
 
 Op = Literal["UPSERT", "DELETE"]
 OPS: tuple[Op, ...] = ("UPSERT", "DELETE")
@@ -65,11 +65,6 @@ def raw_id_of(value: object, what: str) -> str:
     if value is None:
         raise Rejected(f"{what} is missing; every document needs an id")
     raise Rejected(f"{what} must be a string or an integer, not {_json_type(value)}")
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(source: str) -> jinja2.Template:
-    return SANDBOX.from_string(source)
 
 
 def _principals_ok(value: object) -> bool:
@@ -127,11 +122,14 @@ class Door:
                 raise Rejected(
                     f"record {raw_id!r}: the ACL field {field!r} must be a list of strings or a comma-separated string"
                 )
-        for role, template in self.jinja:
+        if self.jinja:
+            # The engine's own renderer (sandboxed, strict undefined) on this one record: the door and the run
+            # cannot disagree about a template.
+            table = pa.Table.from_batches([json_records([orjson.dumps(record)])])
             try:
-                _compiled(template.source).render(record)
-            except Exception as exc:  # any template failure is this record's problem, named with its reason
-                raise Rejected(f"record {raw_id!r}: the {role} template failed: {type(exc).__name__}: {exc}") from None
+                render_jinja_columns(table, self.jinja, id_field, json_records=True)
+            except MappingError as exc:
+                raise Rejected(str(exc)) from None
         return raw_id
 
     def check_document(self, document: Mapping[str, Any]) -> str:

@@ -61,7 +61,7 @@ def test_stale_plan_is_refused_with_source_root(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("mode", ["rest_pull", "rest_push"])
+@pytest.mark.parametrize("mode", ["rest_pull"])
 def test_other_modes_are_not_available_yet(tmp_path: Path, mode: str) -> None:
     plan = seal(dataclasses.replace(make_plan((tmp_path / "out").as_uri()), mode=mode))  # type: ignore[arg-type]
     result = cli("exec", str(write(tmp_path / "plan.json", plan)), cwd=tmp_path)
