@@ -187,3 +187,17 @@ def openapi_document(limits: Limits) -> dict[str, Any]:
             },
         },
     }
+
+
+def render(limits: Limits | None = None) -> bytes:
+    """The document as published in docs/push-openapi.json (sorted keys, two-space indent)."""
+    import orjson
+
+    return orjson.dumps(openapi_document(limits or Limits()), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+if __name__ == "__main__":  # python -m runtime.push.openapi docs/push-openapi.json
+    import sys
+    from pathlib import Path
+
+    Path(sys.argv[1]).write_bytes(render())
