@@ -6,7 +6,10 @@ is one rejected event, so the other lines are kept.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -14,6 +17,33 @@ from runtime.push.limits import LimitExceeded, Limits, deeper_than
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
+
+
+_LONG_NUMBER = re.compile(rb"\d{20,}")
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """Parse JSON, keeping every integer exact. orjson reads an integer beyond 64 bits as a float (silently
+    changing it), so text with 20 or more digits in a row takes the standard library's exact parser instead."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _LONG_NUMBER.search(raw):
+        try:
+            return json.loads(raw, parse_constant=_no_constant)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+    return orjson.loads(raw)
+
+
+def dumps_exact(value: object) -> bytes:
+    """JSON text of a parsed value; integers beyond 64 bits (which orjson refuses) through the standard library."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 class BodyError(Exception):
@@ -69,8 +99,8 @@ def parse_events(body: bytes, content_type: str | None, limits: Limits) -> list[
 
 def _json(body: bytes) -> list[object]:
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        data = loads_exact(body)
+    except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError are ValueErrors
         raise BodyError(400, f"the body is not valid JSON: {_why(exc)}") from None
     if isinstance(data, list):
         return data
@@ -88,13 +118,15 @@ def _ndjson(body: bytes) -> list[object]:
         if not line.strip():
             continue
         try:
-            events.append(orjson.loads(line))
-        except orjson.JSONDecodeError as exc:
+            events.append(loads_exact(line))
+        except ValueError as exc:
             events.append(BadLine(f"line {number} is not valid JSON: {_why(exc)}"))
     return events
 
 
-def _why(exc: orjson.JSONDecodeError) -> str:
-    if "recursion" in str(exc).lower():
+def _why(exc: ValueError) -> str:
+    if "recursion" in str(exc).lower() or "nested too deeply" in str(exc):
         return "nested too deeply"
-    return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, json.JSONDecodeError):  # orjson's error is one too
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return str(exc)

@@ -24,6 +24,7 @@ from compiler.plan import Plan, Template
 from runtime.errors import MappingError
 from runtime.map.jinja import render_jinja_columns
 from runtime.map.paths import lookup
+from runtime.push.body import dumps_exact, loads_exact
 from runtime.sources.base import DOCUMENT_KEY, json_records
 
 Op = Literal["UPSERT", "DELETE"]
@@ -125,7 +126,7 @@ class Door:
         if self.jinja:
             # The engine's own renderer (sandboxed, strict undefined) on this one record: the door and the run
             # cannot disagree about a template.
-            table = pa.Table.from_batches([json_records([orjson.dumps(record)])])
+            table = pa.Table.from_batches([json_records([dumps_exact(record)])])
             try:
                 render_jinja_columns(table, self.jinja, id_field, json_records=True)
             except MappingError as exc:
@@ -169,7 +170,7 @@ class Door:
         return QueuedEvent("UPSERT", raw_id, self._sized({DOCUMENT_KEY: document}))
 
     def _sized(self, record: object) -> bytes:
-        text = orjson.dumps(record)
+        text = dumps_exact(record)
         if len(text) > self.max_record_bytes:
             raise RecordTooLarge(
                 f"the record is {len(text)} bytes as JSON; the limit is {self.max_record_bytes}: move large content"
@@ -187,7 +188,7 @@ def check_queued(door: Door, op: Op, record: bytes | str | None) -> str | None:
     if op == "DELETE" or record is None:
         return None
     try:
-        parsed = orjson.loads(record)
+        parsed = loads_exact(record)
         document = parsed.get(DOCUMENT_KEY) if isinstance(parsed, dict) else None
         if isinstance(document, dict):
             door.check_document(document)
@@ -197,7 +198,7 @@ def check_queued(door: Door, op: Op, record: bytes | str | None) -> str | None:
             return "the queued record is not a JSON object"
     except Rejected as rejected:
         return rejected.reason
-    except orjson.JSONDecodeError as exc:
+    except ValueError as exc:
         return f"the queued record is not valid JSON: {exc}"
     return None
 

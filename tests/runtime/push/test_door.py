@@ -127,3 +127,24 @@ def test_the_drain_check_applies_the_current_mapping_to_a_queued_record() -> Non
     assert "the uri template failed" in str(check_queued(changed, "UPSERT", record))
     assert check_queued(changed, "DELETE", None) is None
     assert "not a JSON object" in str(check_queued(door(), "UPSERT", b"[1]"))
+
+
+def test_integers_beyond_64_bits_stay_exact() -> None:
+    from runtime.push.body import parse_events
+    from runtime.push.limits import Limits
+
+    body = b'[{"op": "UPSERT", "record": {"ticket_id": 123456789012345678901234567890, "big": -99999999999999999999}}]'
+    (event,) = parse_events(body, "application/json", Limits())
+    queued = door().check(event)
+    assert queued.raw_id == "123456789012345678901234567890"
+    assert queued.record == b'{"ticket_id":123456789012345678901234567890,"big":-99999999999999999999}'
+    assert check_queued(door(), "UPSERT", queued.record) is None
+
+
+def test_nan_and_infinity_are_not_json() -> None:
+    from runtime.push.body import BodyError, parse_events
+    from runtime.push.limits import Limits
+
+    for body in (b'[{"n": NaN}]', b'[{"n": Infinity, "x": 11111111111111111111}]'):
+        with pytest.raises(BodyError, match="not valid JSON"):
+            parse_events(body, "application/json", Limits())
