@@ -4,7 +4,7 @@
 
 `runtime serve` runs as its own process (one connector, its SQLite queue in a scratch folder). Each of
 --clients threads sends --requests batches of --batch UPSERT events (unique Idempotency-Keys) over one
-keep-alive connection and times every request; a 202 means the batch and its key were committed and fsynced.
+keep-alive connection (http.client) and times every request; a 202 means the batch and its key were committed and fsynced.
 Measured in the same run, in the same folder, as floors:
   fsync alone           write 4 KiB + os.fsync, one at a time: what one durable commit cannot beat
   SQLite loop           the queue's own INSERT + COMMIT of one batch (synchronous=FULL, WAL), one after another:
@@ -16,6 +16,7 @@ At the end the queue must hold exactly requests x batch x clients events (nothin
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import re
@@ -27,8 +28,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,9 +145,14 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[str], str]:
 def client_loop(
     url: str, client_id: int, requests: int, batch: int, latencies: list[float], failures: list[str]
 ) -> None:
+    """One client: a keep-alive connection of the standard library's http.client (lighter than httpx, so more of
+    the 2 cores is left to the server), one batch at a time."""
+    parts = urlsplit(url)
     bodies = [orjson.dumps([event(f"c{client_id}-r{r}", i) for i in range(batch)]) for r in range(requests)]
-    transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-    with httpx.Client(transport=transport, timeout=30) as client:
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.connect()
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
         for number, body in enumerate(bodies):
             headers = {
                 "Authorization": f"Bearer {TOKEN}",
@@ -154,10 +160,14 @@ def client_loop(
                 "Content-Type": "application/json",
             }
             started = time.perf_counter()
-            response = client.post(url, content=body, headers=headers)
+            connection.request("POST", parts.path, body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
             latencies.append(time.perf_counter() - started)
-            if response.status_code != 202 or response.json()["accepted"] != batch:
-                failures.append(f"{response.status_code} {response.text[:200]}")
+            if response.status != 202 or orjson.loads(answer)["accepted"] != batch:
+                failures.append(f"{response.status} {answer[:200]!r}")
+    finally:
+        connection.close()
 
 
 def run(args: argparse.Namespace) -> dict[str, float]:
@@ -203,6 +213,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         "fsync_p99": percentile(fsync, 0.99),
         "floor_rate": floor_rate,
         "floor_p50": percentile(floor_times, 0.50),
+        "load": os.getloadavg()[0],
     }
 
 
@@ -225,8 +236,17 @@ def report(args: argparse.Namespace, r: dict[str, float]) -> str:
         f"| floor: plain SQLite INSERT + COMMIT loop, one batch per commit | {r['floor_rate']:,.0f} events/s, p50 {r['floor_p50'] * ms:.2f} ms a commit |",
         f"| receiver / SQLite loop | {r['rate'] / r['floor_rate']:.2f} x |",
         "",
-        "Targets: at least 5,000 events/s with p99 under 100 ms. The queue held exactly the events pushed (checked at"
-        " the end of the run).",
+        f"Targets: at least 5,000 events/s ({'met' if r['rate'] >= 5000 else 'NOT met'} in this run) with p99 under"
+        f" 100 ms ({'met' if r['p99'] < 0.1 else 'NOT met'}); the machine's load average was {r['load']:.1f} on 2 cores."
+        " The queue held exactly the events pushed (checked at the end of the run).",
+        "",
+        "How to read it: the clients wait for each answer before sending the next batch, so the rate is bounded by the"
+        " latency, and the latency by the fsync: a 202 waits for at least one. Requests that arrive while a commit is"
+        " under way share the next one (group commit: one thread per queue writes every waiting request in one"
+        " transaction), and WAL checkpoints run on a thread of their own, so no answer waits for one. The SQLite loop"
+        " is the storage alone, one batch per commit, with no HTTP, parsing or checks at the door. The clients, the"
+        " server and other engineers' jobs share the 2 cores: figures move with the machine's load (the fsync line"
+        " shows how busy the disk was), so compare the lines of one run, not runs.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,6 +98,10 @@ class PushReceiver:
             response = await self._events(request, name)
         except _Refused as refused:
             response = _json(refused.status, {"error": refused.reason}, refused.headers)
+        except Exception as exc:  # a bug: one line in the log and in the answer, never a traceback or a secret
+            reason = f"internal error: {type(exc).__name__}; nothing of this request was queued (this is a bug)"
+            print(f"runtime serve: {reason}: {exc}", file=sys.stderr)
+            response = _json(500, {"error": reason})
         self.metrics.requests.labels(label, str(response.status_code)).inc()
         self.metrics.latency.labels(label).observe(time.perf_counter() - started)
         return response

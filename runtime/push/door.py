@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import orjson
 import pyarrow as pa
 
 from compiler.plan import Plan, Template
@@ -234,5 +233,5 @@ def _json_type(value: object) -> str:
 
 
 def _short(value: object) -> str:
-    text = orjson.dumps(value).decode() if value is not None else "missing"
+    text = dumps_exact(value).decode() if value is not None else "missing"
     return text if len(text) <= 40 else text[:37] + "..."

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +29,16 @@ class LimitExceeded(Exception):
 
 def deeper_than(value: object, limit: int) -> bool:
     """Does parsed JSON nest more than `limit` objects/arrays deep? (`{}` is 1.) Recurses at most `limit` + 1
-    levels, so deep input cannot exhaust the stack, and only into containers, so flat records cost little."""
-    if isinstance(value, dict):
-        children: Iterable[object] = value.values()
-    elif isinstance(value, list):
-        children = value
-    else:
+    levels, so deep input cannot exhaust the stack, and only into containers (exact type checks: this runs for
+    every pushed event)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
         return False
     if limit <= 0:
         return True
-    return any(isinstance(child, dict | list) and deeper_than(child, limit - 1) for child in children)
+    children = cast(dict[str, object], value).values() if kind is dict else cast(list[object], value)
+    for child in children:
+        child_kind = type(child)
+        if (child_kind is dict or child_kind is list) and deeper_than(child, limit - 1):
+            return True
+    return False

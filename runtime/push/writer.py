@@ -173,6 +173,7 @@ class QueueWriter:
                 future.set_exception(QueueFailure(reason))
             return
         self.commits += 1
+        self.failed = None  # the queue takes writes again
         for (_, future), answer in zip(group, answers, strict=True):
             future.set_result(answer)
 

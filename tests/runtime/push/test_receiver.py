@@ -287,3 +287,22 @@ def test_readiness_turns_503_when_a_queue_stops(served: tuple[httpx.Client, Push
     response = client.get("/readyz")
     assert response.status_code == 503
     assert json.loads(response.content)["queues"] == {"other": "stopped"}
+
+
+def test_a_bug_is_one_line_500_and_queues_nothing(
+    served: tuple[httpx.Client, PushReceiver],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    client, app = served
+
+    def broken(event: object) -> None:
+        raise TypeError("a bug in a check")
+
+    monkeypatch.setattr(app.connectors["tickets"].door, "check", broken)
+    response = push(client, [upsert("T-1")])
+    assert response.status_code == 500
+    assert response.json()["error"].startswith("internal error: TypeError; nothing of this request was queued")
+    assert "Traceback" not in capfd.readouterr().err
+    assert queued(tmp_path) == []
