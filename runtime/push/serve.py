@@ -75,13 +75,15 @@ def serve_command(args: argparse.Namespace) -> int:
         plans = _plans(args.plans, args.source_root)
         tokens = Tokens({plan.name: resolve_secret(_push(plan).secret) for plan in plans})
         try:
-            sock = socket.create_server((args.host, args.port))
+            family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+            sock = socket.create_server((args.host, args.port), family=family)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
         with sock, _writers(plans, args.state_dir) as writers:
             served = {p.name: ServedConnector(p, Door(p, limits.max_record_bytes), writers[p.name]) for p in plans}
             receiver = PushReceiver(served, tokens, limits)
             host, port = sock.getsockname()[:2]
+            host = f"[{host}]" if ":" in host else host
             for plan in plans:
                 print(
                     f"runtime: serving {plan.name} at http://{host}:{port}/v1/connectors/{plan.name}/events"
