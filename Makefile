@@ -52,6 +52,7 @@ bench-smoke: setup
 	$(BIN)/python bench/bench_sync.py --rows 2000 --copy-runs 1
 	$(BIN)/python bench/bench_sync.py --provider mysql --rows 2000 --copy-runs 1
 	$(BIN)/python bench/bench_rest.py --records 2000 --pages 20 --repeat 1 --latency-ms 5
+	$(BIN)/python bench/bench_push.py --clients 2 --requests 5 --batch 10 --fsync-samples 10
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup
@@ -60,6 +61,7 @@ bench: setup
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_rest.py
+	$(BIN)/python bench/bench_push.py
 
 clean:
 	rm -rf out site .mypy_cache .ruff_cache .pytest_cache

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="DuckDB memory before it spills to disk (default: a quarter of this machine's or container's memory)",
     )
+    from runtime.push.command import add_serve_parser
+
+    add_serve_parser(commands)
     demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
     return parser
@@ -80,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "exec":
             return _exec(args)
+        if args.command == "serve":
+            from runtime.push.serve import serve_command
+
+            return serve_command(args)
         from runtime.demo import run_demo
 
         return run_demo(args.dir)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.plan import Plan, PlanFormatError, loads, stale_reason
+from compiler.plan import HttpSource, Plan, PlanFormatError, PushSource, SqlSource, loads, stale_reason
 from compiler.plan.codec import MAX_PLAN_BYTES
 from compiler.plan.files import FileTooLarge, NotARegularFile, read_regular_file
 from runtime.errors import ConfigError
 
-RUNNABLE_MODES = ("sql_pull", "rest_pull")
-"""Modes whose source this runtime can open (`runtime.sources.open_pull`); others are refused up front."""
+SOURCE_OF_MODE: dict[str, type] = {"sql_pull": SqlSource, "rest_pull": HttpSource, "rest_push": PushSource}
+"""Each mode this runtime runs, and the plan source class it must carry (`runtime.sources.open_pull`)."""
 
 
 def load_plan(path: Path, source_root: Path | None = None) -> Plan:
@@ -27,9 +27,14 @@ def load_plan(path: Path, source_root: Path | None = None) -> Plan:
         raise ConfigError(f"plan {path} refused: {exc}; run compiler build") from None
     if source_root is not None:
         check_fresh(plan, source_root)
-    if plan.mode not in RUNNABLE_MODES:
+    expected = SOURCE_OF_MODE.get(plan.mode)
+    if expected is None:
         raise ConfigError(
-            f"plan {path}: mode {plan.mode} is not available yet in this runtime (it runs {', '.join(RUNNABLE_MODES)})"
+            f"plan {path}: mode {plan.mode} is not available yet in this runtime (it runs {', '.join(SOURCE_OF_MODE)})"
+        )
+    if not isinstance(plan.source, expected):
+        raise ConfigError(
+            f"plan {path} refused: mode {plan.mode} with a {type(plan.source).__name__}; run compiler build"
         )
     return plan
 

@@ -184,6 +184,7 @@ class _Run:
             dry_run=self.options.dry_run,
             progress=self.options.progress,
             notes=self.report.notes,
+            state_dir=self.options.state_dir,
         )
         pull = self.open_pull(context)
         try:

@@ -46,5 +46,9 @@ def open_pull(context: PullContext) -> Pull:
 
         return open_http_pull(context, source)
     if isinstance(source, PushSource):
-        raise ConfigError(f"plan {context.plan.name}: mode rest_push is not available yet in this runtime")
+        from runtime.push.drain import open_push_pull
+
+        if context.state_dir is None:
+            raise ConfigError(f"plan {context.plan.name}: a push drain needs the state folder that holds its queue")
+        return open_push_pull(context, source, context.state_dir)
     assert_never(source)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 import duckdb
@@ -65,6 +66,8 @@ class PullContext:
     """Call with the number of records read so far (a progress line on a terminal)."""
     notes: list[str] = field(default_factory=list)
     """Lines for the run report (e.g. 'resumed after 3 retries')."""
+    state_dir: Path | None = None
+    """The connector state folder (`--state-dir`): where a push connector's queue lives beside its state."""
 
 
 class SourceCommit(Protocol):

@@ -61,12 +61,12 @@ def test_stale_plan_is_refused_with_source_root(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("mode", ["rest_push"])
-def test_other_modes_are_not_available_yet(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize("mode", ["rest_pull", "rest_push"])
+def test_a_mode_that_does_not_match_its_source_is_refused(tmp_path: Path, mode: str) -> None:
     plan = seal(dataclasses.replace(make_plan((tmp_path / "out").as_uri()), mode=mode))  # type: ignore[arg-type]
     result = cli("exec", str(write(tmp_path / "plan.json", plan)), cwd=tmp_path)
     assert result.returncode == 2
-    assert f"mode {mode} is not available yet" in result.stderr
+    assert f"mode {mode} with a SqlSource" in result.stderr
 
 
 def test_gs_output_is_not_available_yet_and_json_reports_failure(tmp_path: Path) -> None:

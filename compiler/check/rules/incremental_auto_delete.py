@@ -3,6 +3,9 @@
 An incremental run reads only changed records, so every unchanged record looks "missing": with
 `auto_delete_missing` it would be deleted from the data store.
 
+`rest_push` is exempt: a push is never a snapshot, so nothing is ever "missing", and there `auto_delete_missing`
+means "apply the explicit DELETE events" (how existing push connectors use it).
+
 **Bad**
 
 ```yaml
@@ -35,11 +38,9 @@ CODE = "GS105"
 def check(connector: Connector) -> Iterator[Finding]:
     policy = connector.spec["reconciliation"]["deletePolicy"]
     extraction = connector.extraction
-    if policy == "auto_delete_missing" and extraction.kind == "incremental":
+    if policy == "auto_delete_missing" and extraction.kind == "incremental" and connector.mode != "rest_push":
         fix = (
-            "set deletePolicy to soft_delete_only or never_delete"
-            if connector.mode == "rest_push"
-            else "set deletePolicy to soft_delete_only or never_delete, or read a full snapshot "
+            "set deletePolicy to soft_delete_only or never_delete, or read a full snapshot "
             "(drop the watermark filter) to keep auto_delete_missing"
         )
         yield Finding(

@@ -242,6 +242,13 @@ def test_push_source_and_extraction() -> None:
     )
 
 
+def test_push_with_auto_delete_missing_lowers_to_a_plan_that_applies_delete_events() -> None:
+    data = connector("rest_push")
+    data["spec"]["reconciliation"]["deletePolicy"] = "auto_delete_missing"
+    plan = lowered(data)
+    assert (plan.extraction.kind, plan.reconciliation.delete_policy) == ("incremental", "auto_delete_missing")
+
+
 # --- mapping -----------------------------------------------------------------------------------------------
 
 
