@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--source-root", type=Path, help="refuse the plan if its connector files changed here")
     demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
+    emulator = commands.add_parser("emulator", help="run a local emulator of a Google API")
+    emulators = emulator.add_subparsers(dest="emulator", required=True)
+    from runtime.emulator.discoveryengine.cli import add_arguments
+
+    add_arguments(emulators.add_parser("discoveryengine", help="the Discovery Engine v1 REST API, on this machine"))
     return parser
 
 
@@ -66,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "exec":
             return _exec(args)
+        if args.command == "emulator":
+            from runtime.emulator.discoveryengine.cli import run
+
+            return run(args)
         from runtime.demo import run_demo
 
         return run_demo(args.dir)

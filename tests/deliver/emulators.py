@@ -25,3 +25,6 @@ def start_gcs() -> GcsEmulator:
     server.start()
     port = server._api._httpd.server_address[1]
     return GcsEmulator(server=server, url=f"http://127.0.0.1:{port}")
+
+
+BRANCH = "projects/p/locations/global/collections/default_collection/dataStores/ds/branches/default_branch"
