@@ -168,7 +168,7 @@ def test_other_4xx_are_never_retried(de: BackgroundEmulator, tmp_path: Path) -> 
 
 def test_a_failed_import_fails_the_delivery_as_a_whole(de: BackgroundEmulator, tmp_path: Path) -> None:
     de.emulator.faults.fail_imports = 1
-    with pytest.raises(DeliveryError, match="failed: injected fault: the import failed as a whole.*nothing was"):
+    with pytest.raises(DeliveryError, match=r"failed: injected fault: the import failed as a whole.*nothing was"):
         _deliver(de)(_request(tmp_path, [_document(1)], []))
 
 
@@ -189,7 +189,7 @@ def test_the_location_host_reaches_the_emulator_and_a_mismatch_is_refused(
     result = _deliver(de)(_request(tmp_path, [_document(1)], [], plan=seal(dataclasses.replace(plan, target=eu))))
     assert result.upserted == 1
     wrong = dataclasses.replace(eu, endpoint="discoveryengine.googleapis.com")
-    with pytest.raises(DeliveryError, match="served by eu-discoveryengine.googleapis.com"):
+    with pytest.raises(DeliveryError, match=r"served by eu-discoveryengine\.googleapis\.com"):
         _deliver(de)(_request(tmp_path, [_document(1)], [], plan=seal(dataclasses.replace(plan, target=wrong))))
 
 
