@@ -7,6 +7,7 @@ exponential backoff by `stamina`, or exactly the server's `Retry-After`); every 
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -67,31 +68,49 @@ def _error_of(response: httpx.Response, request: str) -> ApiError:
 
 
 class Api:
-    """Calls on one connection; counts every HTTP attempt (retries included) in `calls`."""
+    """Calls on one connection, from any number of threads (each thread keeps its own keep-alive client: a
+    shared pool costs more CPU per call than the calls themselves; see docs/delivery.md). Counts every HTTP
+    attempt (retries included) in `calls`. `close()` closes every thread's client."""
 
-    def __init__(self, connection: Connection, settings: DeliverySettings, client: httpx.AsyncClient) -> None:
-        self.connection, self.settings, self.client = connection, settings, client
+    def __init__(self, connection: Connection, settings: DeliverySettings) -> None:
+        self.connection, self.settings = connection, settings
         self.calls = 0
         self.retries = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+
+    def _client(self) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(timeout=self.settings.call_timeout)
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def _hook(self, exc: Exception) -> bool | float:
-        if isinstance(exc, _Transient):
-            self.retries += 1
-            return exc.retry_after if exc.retry_after is not None else True
-        if isinstance(exc, httpx.TransportError):  # connect, read, write, pool errors and timeouts
-            self.retries += 1
+        if isinstance(exc, _Transient | httpx.TransportError):  # TransportError: connect, read, write, timeouts
+            with self._lock:
+                self.retries += 1
+            if isinstance(exc, _Transient) and exc.retry_after is not None:
+                return exc.retry_after
             return True
         return False
 
-    async def call(
-        self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None
-    ) -> dict[str, Any]:
+    def call(self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None) -> dict[str, Any]:
         """The JSON answer of `method /v1/{path}`; raises ApiError (final answer) or DeliveryError (retries spent)."""
         request = f"{method} /v1/{path}"
         content = orjson.dumps(body) if body is not None else None
         s = self.settings
         try:
-            async for attempt in stamina.retry_context(
+            for attempt in stamina.retry_context(
                 on=self._hook,
                 attempts=s.attempts,
                 timeout=s.retry_timeout,
@@ -99,7 +118,7 @@ class Api:
                 wait_max=s.backoff_max,
             ):
                 with attempt:
-                    return await self._once(method, path, params, content, request)
+                    return self._once(method, path, params, content, request)
         except _Transient as last:
             raise DeliveryError(f"{last.error} (still failing after {s.attempts} tries)") from None
         except httpx.TransportError as exc:
@@ -109,14 +128,15 @@ class Api:
             ) from None
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
-    async def _once(
+    def _once(
         self, method: str, path: str, params: dict[str, str] | None, content: bytes | None, request: str
     ) -> dict[str, Any]:
         headers = {"Host": self.connection.host, **self.connection.auth_header()}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        self.calls += 1
-        response = await self.client.request(
+        with self._lock:
+            self.calls += 1
+        response = self._client().request(
             method, f"{self.connection.base_url}/v1/{path}", params=params, content=content, headers=headers
         )
         if response.status_code < 300:
@@ -128,8 +148,3 @@ class Api:
         if response.status_code in (401, 403):
             raise DeliveryError(f"{error}; check the credentials and their access to the data store")
         raise error
-
-
-def new_client(settings: DeliverySettings) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=max(settings.delete_concurrency, settings.write_concurrency) + 4)
-    return httpx.AsyncClient(timeout=settings.call_timeout, limits=limits)

@@ -1,18 +1,17 @@
 """Explicit deletes: one `DELETE` per document, at most `delete_concurrency` in flight and `delete_rate` started
-per second (an `aiolimiter` leaky bucket). A 404 means the document is already gone: done."""
+per second. A 404 means the document is already gone: done."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from aiolimiter import AsyncLimiter
-
 from runtime.ingest import FailedDocument
 from runtime.ingest.api import Api, ApiError
 from runtime.ingest.lines import documents
-from runtime.ingest.upserts import pool
+from runtime.ingest.pool import Pacer, run_all
 
 
 def _ids(path: Path) -> Iterator[str]:
@@ -27,22 +26,23 @@ class Deletes:
         self.deleted = 0
         self.already_gone = 0
         self.failed: list[FailedDocument] = []
-        rate = api.settings.delete_rate
-        self._limiter = AsyncLimiter(rate, 1.0) if rate > 0 else None
+        self._pacer = Pacer(api.settings.delete_rate)
+        self._lock = threading.Lock()
 
-    async def run(self, path: Path) -> None:
-        await pool(_ids(path), self._delete, self.api.settings.delete_concurrency)
+    def run(self, path: Path) -> None:
+        run_all(_ids(path), self._delete, self.api.settings.delete_concurrency)
 
-    async def _delete(self, document_id: str) -> None:
-        if self._limiter is not None:
-            await self._limiter.acquire()
+    def _delete(self, document_id: str) -> None:
+        self._pacer.wait()
         try:
-            await self.api.call("DELETE", f"{self.branch}/documents/{quote(document_id, safe='')}")
+            self.api.call("DELETE", f"{self.branch}/documents/{quote(document_id, safe='')}")
         except ApiError as error:
-            if error.http_status == 404:
-                self.already_gone += 1
-                self.deleted += 1
-                return
-            self.failed.append(FailedDocument(id=document_id, operation="delete", reason=error.message))
+            with self._lock:
+                if error.http_status == 404:
+                    self.already_gone += 1
+                    self.deleted += 1
+                else:
+                    self.failed.append(FailedDocument(id=document_id, operation="delete", reason=error.message))
             return
-        self.deleted += 1
+        with self._lock:
+            self.deleted += 1

@@ -7,11 +7,9 @@ delivery untrustworthy as a whole raises `DeliveryError`, and the engine commits
 
 from __future__ import annotations
 
-import asyncio
-
 from runtime.errors import ConfigError
 from runtime.ingest import DeliveryRequest, DeliveryResult
-from runtime.ingest.api import Api, ApiError, new_client
+from runtime.ingest.api import Api, ApiError
 from runtime.ingest.connection import connect
 from runtime.ingest.deletes import Deletes
 from runtime.ingest.errors import DeliveryError
@@ -25,27 +23,28 @@ class DiscoveryEngineDeliver:
         self.environ = environ
 
     def __call__(self, request: DeliveryRequest, /) -> DeliveryResult:
-        return asyncio.run(self._deliver(request))
+        return self._deliver(request)
 
-    async def _deliver(self, request: DeliveryRequest) -> DeliveryResult:
+    def _deliver(self, request: DeliveryRequest) -> DeliveryResult:
         target = request.plan.target
         if target is None:  # a plan with ingestion disabled never reaches here
             raise ConfigError(f"plan {request.plan.name}: no data store to deliver to (spec.gemini is missing)")
         settings = self.settings or DeliverySettings.from_env(self.environ)
         connection = connect(target.endpoint, self.environ)
-        async with new_client(settings) as client:
-            api = Api(connection, settings, client)
-            upserts, deletes = Upserts(api, target.branch), Deletes(api, target.branch)
-            try:
-                if request.upserts_count:
-                    if request.upserts_uri.startswith("gs://"):
-                        await upserts.from_gcs(request.upserts_uri, request.upserts, request.upserts_count)
-                    else:
-                        await upserts.inline(request.upserts)
-                if request.deletes_count:
-                    await deletes.run(request.deletes)
-            except ApiError as error:  # a refused request (not a document): the delivery cannot be trusted
-                raise DeliveryError(f"{target.data_store}: {error}; nothing was committed") from None
+        api = Api(connection, settings)
+        upserts, deletes = Upserts(api, target.branch), Deletes(api, target.branch)
+        try:
+            if request.upserts_count:
+                if request.upserts_uri.startswith("gs://"):
+                    upserts.from_gcs(request.upserts_uri, request.upserts, request.upserts_count)
+                else:
+                    upserts.inline(request.upserts)
+            if request.deletes_count:
+                deletes.run(request.deletes)
+        except ApiError as error:  # a refused request (not a document): the delivery cannot be trusted
+            raise DeliveryError(f"{target.data_store}: {error}; nothing was committed") from None
+        finally:
+            api.close()
         failed = (*upserts.failed, *deletes.failed)
         notes = list(upserts.notes)
         if deletes.already_gone:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ def _count(metadata: dict[str, Any], name: str) -> int:
         raise DeliveryError(f"operation metadata {name}={metadata.get(name)!r} is not a count") from None
 
 
-async def wait(api: Api, operation: dict[str, Any], what: str) -> dict[str, Any]:
+def wait(api: Api, operation: dict[str, Any], what: str) -> dict[str, Any]:
     """The finished operation; DeliveryError when it ends with an error or does not finish in time."""
     s = api.settings
     deadline = time.monotonic() + s.import_timeout
@@ -39,9 +38,9 @@ async def wait(api: Api, operation: dict[str, Any], what: str) -> dict[str, Any]
                 f"{what}: operation {operation.get('name')} not done after {s.import_timeout:g} s; nothing was"
                 " committed (raise GEMINI_SYNC_DE_IMPORT_TIMEOUT if imports are this slow)"
             )
-        await asyncio.sleep(pause)
+        time.sleep(pause)
         pause = min(pause * 1.5, s.poll_max)
-        operation = await api.call("GET", str(operation["name"]))
+        operation = api.call("GET", str(operation["name"]))
     if "error" in operation:
         error = operation["error"]
         raise DeliveryError(

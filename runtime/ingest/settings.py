@@ -18,7 +18,7 @@ from runtime.errors import ConfigError
 class DeliverySettings:
     inline_batch: int = 100
     """Documents per inline import request (the API recommends at most 100)."""
-    delete_concurrency: int = 16
+    delete_concurrency: int = 8
     """Delete calls in flight at once."""
     delete_rate: float = 200.0
     """Delete calls started per second at most (0: no limit). Google's write quota is unverified: a setting."""

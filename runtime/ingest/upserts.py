@@ -11,34 +11,16 @@ idempotent, so re-sending documents that had arrived is harmless. An import repo
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import threading
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from runtime.ingest import FailedDocument
 from runtime.ingest.api import Api, ApiError
 from runtime.ingest.lines import documents
 from runtime.ingest.operations import ImportOutcome, import_outcome, wait
-
-T = TypeVar("T")
-
-
-async def pool(items: Iterable[T], work: Callable[[T], Awaitable[None]], concurrency: int) -> None:
-    """Run `work` over `items` with at most `concurrency` in flight; the first error cancels the rest."""
-    iterator = iter(items)
-
-    async def worker() -> None:
-        for item in iterator:  # shared: each item goes to exactly one worker
-            await work(item)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, concurrency)):
-                group.create_task(worker())
-    except BaseExceptionGroup as failures:  # the first failure is the run's error, as in sequential code
-        raise failures.exceptions[0] from None
+from runtime.ingest.pool import run_all
 
 
 class Upserts:
@@ -47,53 +29,56 @@ class Upserts:
         self.failed: list[FailedDocument] = []
         self.notes: list[str] = []
         self.imports = 0
+        self._lock = threading.Lock()
 
-    async def _import(self, body: dict[str, Any], what: str) -> ImportOutcome:
+    def _import(self, body: dict[str, Any], what: str) -> ImportOutcome:
         body = {**body, "reconciliationMode": "INCREMENTAL"}  # never FULL: our own diff decides deletes
-        started = await self.api.call("POST", f"{self.branch}/documents:import", body=body)
-        self.imports += 1
-        return import_outcome(await wait(self.api, started, what))
+        started = self.api.call("POST", f"{self.branch}/documents:import", body=body)
+        with self._lock:
+            self.imports += 1
+        return import_outcome(wait(self.api, started, what))
 
-    async def from_gcs(self, uri: str, local: Path, count: int) -> None:
-        outcome = await self._import({"gcsSource": {"inputUris": [uri], "dataSchema": "document"}}, f"import {uri}")
+    def from_gcs(self, uri: str, local: Path, count: int) -> None:
+        outcome = self._import({"gcsSource": {"inputUris": [uri], "dataSchema": "document"}}, f"import {uri}")
         if outcome.failure == 0 and outcome.success == count:
             return
         self._note(outcome, count, uri)
         if outcome.failure > self.api.settings.isolate_limit:
             self._all_pending(local, outcome)
             return
-        await self.inline(local)
+        self.inline(local)
 
-    async def inline(self, local: Path) -> None:
+    def inline(self, local: Path) -> None:
         s = self.api.settings
-        await pool(documents(local, s.inline_batch), self._inline_batch, s.write_concurrency)
+        run_all(documents(local, s.inline_batch), self._inline_batch, s.write_concurrency)
 
-    async def _inline_batch(self, batch: list[dict[str, Any]]) -> None:
-        outcome = await self._import({"inlineSource": {"documents": batch}}, f"inline import of {len(batch)}")
+    def _inline_batch(self, batch: list[dict[str, Any]]) -> None:
+        outcome = self._import({"inlineSource": {"documents": batch}}, f"inline import of {len(batch)}")
         if outcome.failure == 0 and outcome.success == len(batch):
             return
         if outcome.failure > self.api.settings.isolate_limit:
             self._pending(batch, outcome)
             return
         for document in batch:  # one at a time: a batch is small, and its failures are the exception
-            await self._write_one(document)
+            self._write_one(document)
 
-    async def _write_one(self, document: dict[str, Any]) -> None:
+    def _write_one(self, document: dict[str, Any]) -> None:
         document_id = document["id"]
         body = {key: value for key, value in document.items() if key != "id"}
         try:
-            await self.api.call(
+            self.api.call(
                 "PATCH",
                 f"{self.branch}/documents/{quote(document_id, safe='')}",
                 params={"allowMissing": "true"},
                 body=body,
             )
         except ApiError as error:
-            self.failed.append(FailedDocument(id=document_id, operation="upsert", reason=error.message))
+            with self._lock:
+                self.failed.append(FailedDocument(id=document_id, operation="upsert", reason=error.message))
 
     def _note(self, outcome: ImportOutcome, count: int, where: str) -> None:
         first = f"; first error: {outcome.error_samples[0]}" if outcome.error_samples else ""
-        self.notes.append(
+        self.notes.append(  # from_gcs only: one thread
             f"{where}: the import reported {outcome.success} imported and {outcome.failure} failed of {count}"
             f"{first}; finding which documents failed"
         )
@@ -108,4 +93,5 @@ class Upserts:
             f"the import reported {outcome.failure} failures (more than the isolate limit"
             f" {self.api.settings.isolate_limit}; first: {first}); kept pending"
         )
-        self.failed.extend(FailedDocument(id=d["id"], operation="upsert", reason=reason) for d in batch)
+        with self._lock:
+            self.failed.extend(FailedDocument(id=d["id"], operation="upsert", reason=reason) for d in batch)

@@ -11,6 +11,7 @@ With `errorConfig.gcsPrefix`, every error is also written there, one JSON google
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -92,8 +93,12 @@ def _blob(uri: str) -> Any:
 
 def _gcs_lines(uris: tuple[str, ...]) -> Iterator[tuple[str, object]]:
     for uri in uris:
-        with _blob(uri).open("rb") as reader:
-            for number, line in enumerate(reader, start=1):
+        # Downloaded whole to a temp file first (streamed, checksummed): reading lines through `blob.open()`
+        # makes many small ranged requests and is ~100 x slower.
+        with tempfile.TemporaryFile() as copy:
+            _blob(uri).download_to_file(copy, checksum="crc32c")
+            copy.seek(0)
+            for number, line in enumerate(copy, start=1):
                 if not line.strip():
                     continue
                 try:
