@@ -248,7 +248,8 @@ class _Run:
             "counts": report.to_json()["counts"],
             "watermarkBefore": report.watermark_before,
             "watermarkAfter": report.watermark_after,
-            "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch},
+            "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch} if plan.target else None,
+            "ingestionEnabled": plan.ingestion_enabled,
             "commitMarker": "_COMMITTED",
         }
 

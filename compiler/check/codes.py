@@ -68,6 +68,7 @@ CODES: tuple[Code, ...] = (
     Code("GS114", "sql-watermark-shape", _E, "`:watermark` is used other than as a lower bound on a column."),
     Code("GS115", "credential-header", _E, "A request header carries credentials; they belong in the secret."),
     Code("GS116", "pagination-incomplete", _E, "Only one of the two cursor pagination fields is set."),
+    Code("GS125", "csv-export", _E, "output.format csv is only for sql_pull with ingestion disabled."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

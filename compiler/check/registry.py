@@ -13,6 +13,7 @@ from compiler.check.finding import Finding
 from compiler.check.rules import (
     credential_header,
     cron_syntax,
+    csv_export,
     incremental_auto_delete,
     name_matches_file,
     pagination_incomplete,
@@ -49,6 +50,7 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     sql_watermark_shape,
     credential_header,
     pagination_incomplete,
+    csv_export,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})

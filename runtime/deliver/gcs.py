@@ -148,6 +148,12 @@ class GcsStore:
         for name in names:
             yield name[strip:]
 
+    def delete_prefix(self, prefix: str) -> None:
+        """Every object under `prefix` (a GCS object only exists once its upload finished, so there are no
+        half-written ones to find; an interrupted resumable upload simply expires)."""
+        for key in list(self.list(prefix.rstrip("/") + "/")):
+            self.delete(key)
+
     def delete(self, key: str) -> None:
         from google.api_core.exceptions import NotFound
 

@@ -110,3 +110,11 @@ def test_parse_gs_uri(uri: str, parts: tuple[str, str]) -> None:
 def test_parse_gs_uri_refuses_a_missing_bucket() -> None:
     with pytest.raises(ConfigError, match="bucket name is missing"):
         parse_gs_uri("gs:///prefix")
+
+
+def test_delete_prefix_removes_one_run_folder_only(gcs_bucket: str) -> None:
+    store = GcsStore.from_uri(f"gs://{gcs_bucket}/conn")
+    for key in ("runs/r1/a", "runs/r1/b", "runs/r10/a", "runs/r2/a"):
+        store.put_bytes(key, b"x", content_type="text/plain")
+    store.delete_prefix("runs/r1/")
+    assert list(store.list("runs/")) == ["runs/r10/a", "runs/r2/a"]
