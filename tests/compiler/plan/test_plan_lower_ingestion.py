@@ -45,8 +45,8 @@ def test_the_schema_requires_gemini_unless_ingestion_is_disabled(tmp_path: Path)
     validator = Draft202012Validator(connector_schema())
     data = connector("sql_pull")
     del data["spec"]["gemini"]
-    assert ["'gemini' is a required property"] == [e.message for e in validator.iter_errors(data)]
+    assert [e.message for e in validator.iter_errors(data)] == ["'gemini' is a required property"]
     data["spec"]["ingestion"] = {"enabled": True}
-    assert ["'gemini' is a required property"] == [e.message for e in validator.iter_errors(data)]
+    assert [e.message for e in validator.iter_errors(data)] == ["'gemini' is a required property"]
     data["spec"]["ingestion"] = {"enabled": False}
     assert list(validator.iter_errors(data)) == []
