@@ -26,8 +26,9 @@ def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
         if name.startswith(_INTERNAL):
             continue
         if pa.types.is_nested(column.type):
-            column = pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()])
-        columns.append(column)
+            columns.append(pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()]))
+        else:
+            columns.append(column)
         names.append(name)
     return pa.RecordBatch.from_arrays(columns, names=names)
 
