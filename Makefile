@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Google Cloud is never reached from here: google-auth must not probe the GCE metadata server (tests, benchmarks).
+export NO_GCE_CHECK := true
+export GCE_METADATA_IP := 127.0.0.1:9
+export GCE_METADATA_HOST := 127.0.0.1:9
 
 .PHONY: setup demo test lint typecheck unit gates docs bench-smoke bench clean
 

@@ -28,6 +28,13 @@ import psycopg
 import pymysql
 import pytest
 
+# Google Cloud cannot be reached from tests: google-auth must never probe the GCE metadata server (it would when
+# a test looks up Application Default Credentials), here or in a `runtime` subprocess. Any probe that still
+# happens goes to a closed loopback port. Set before google.auth is imported (it reads these at import time).
+os.environ["NO_GCE_CHECK"] = "true"
+os.environ["GCE_METADATA_IP"] = "127.0.0.1:9"
+os.environ["GCE_METADATA_HOST"] = "127.0.0.1:9"
+
 PG_ADMIN_URL = os.environ.get("GEMINI_SYNC_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN_URL = os.environ.get("GEMINI_SYNC_TEST_MYSQL_ADMIN_URL", "mysql://root@127.0.0.1:3306/test")
 
