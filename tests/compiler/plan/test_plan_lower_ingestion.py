@@ -50,3 +50,16 @@ def test_the_schema_requires_gemini_unless_ingestion_is_disabled(tmp_path: Path)
     assert [e.message for e in validator.iter_errors(data)] == ["'gemini' is a required property"]
     data["spec"]["ingestion"] = {"enabled": False}
     assert list(validator.iter_errors(data)) == []
+
+
+def test_turning_ingestion_off_is_flagged_for_review() -> None:
+    from compiler.emit.plan_diff import diff_plans
+
+    before = lowered(connector("sql_pull"))
+    data = connector("sql_pull")
+    del data["spec"]["gemini"]
+    data["spec"]["ingestion"] = {"enabled": False}
+    lines = diff_plans(before, lowered(data))
+    assert "! ~ /ingestionEnabled: true -> false" in lines
+    assert "! + /target: null" in lines
+    assert '! - /target/dataStoreId: "example-ds"' in lines
