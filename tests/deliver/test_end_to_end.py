@@ -44,9 +44,12 @@ def de_config() -> EmulatorConfig:
 class Sync:
     """Runs of one plan whose artifacts go to gs:// and whose documents go to the emulator."""
 
-    def __init__(self, tmp: Path, bucket: str, de: BackgroundEmulator, settings: DeliverySettings = FAST) -> None:
+    def __init__(
+        self, tmp: Path, bucket: str, de: BackgroundEmulator, settings: DeliverySettings = FAST, **plan: Any
+    ) -> None:
         self.plan: Plan = make_plan(
             f"gs://{bucket}/docs",
+            **plan,
             guard=GUARD,
             acl_users="users",
             acl_groups="groups_csv",
@@ -179,3 +182,21 @@ def test_a_failed_import_advances_nothing(tmp_path: Path, gcs_bucket: str, de: B
     assert retried.delivery is not None
     assert (retried.delivery.upserted, retried.delivery.deleted) == (4, 2)
     assert _actual(sync.stored()) == _expected(second_table)
+
+
+def test_soft_deletes_arrive_as_updates_and_a_reappearance_clears_the_mark(
+    tmp_path: Path, gcs_bucket: str, de: BackgroundEmulator
+) -> None:
+    sync = Sync(tmp_path, gcs_bucket, de, policy="soft_delete_only")
+    sync.run(docs_table(FIRST))
+    second = sync.run(docs_table([i for i in FIRST if i not in (7, 8)]))
+    assert second.delivery is not None
+    assert (second.delivery.upserted, second.delivery.deleted) == (2, 0)  # updates, never DELETE calls
+    stored = sync.stored()
+    assert len(stored) == 30
+    assert stored["7"]["structData"]["sync_deleted"] is True
+    assert stored["7"]["structData"]["sync_deleted_at"]
+    assert stored["9"]["structData"]["sync_deleted"] is False
+    sync.run(docs_table(FIRST))  # 7 and 8 are back
+    assert sync.stored()["7"]["structData"]["sync_deleted"] is False
+    assert de.emulator.calls["DELETE document"] == 0
