@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Google Cloud is never reached from here: google-auth must not probe the GCE metadata server (tests, benchmarks).
+export NO_GCE_CHECK := true
+export GCE_METADATA_IP := 127.0.0.1:9
+export GCE_METADATA_HOST := 127.0.0.1:9
 
 .PHONY: setup demo test lint typecheck unit gates docs bench-smoke bench clean
 
@@ -53,6 +57,7 @@ bench-smoke: setup
 	$(BIN)/python bench/bench_sync.py --provider mysql --rows 2000 --copy-runs 1
 	$(BIN)/python bench/bench_rest.py --records 2000 --pages 20 --repeat 1 --latency-ms 5
 	$(BIN)/python bench/bench_push.py --clients 2 --requests 5 --batch 10 --fsync-samples 10
+	$(BIN)/python bench/bench_deliver.py --upserts 2000 --deletes 200 --uploads 1
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup
@@ -62,6 +67,7 @@ bench: setup
 	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_rest.py
 	$(BIN)/python bench/bench_push.py
+	$(BIN)/python bench/bench_deliver.py
 
 clean:
 	rm -rf out site .mypy_cache .ruff_cache .pytest_cache

@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     add_serve_parser(commands)
     demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
+    emulator = commands.add_parser("emulator", help="run a local emulator of a Google API")
+    emulators = emulator.add_subparsers(dest="emulator", required=True)
+    from runtime.emulator.discoveryengine.cli import add_arguments
+
+    add_arguments(emulators.add_parser("discoveryengine", help="the Discovery Engine v1 REST API, on this machine"))
     return parser
 
 
@@ -87,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from runtime.push.serve import serve_command
 
             return serve_command(args)
+        if args.command == "emulator":
+            from runtime.emulator.discoveryengine.cli import run
+
+            return run(args)
         from runtime.demo import run_demo
 
         return run_demo(args.dir)

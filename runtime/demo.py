@@ -6,7 +6,9 @@
 3. `runtime exec` it, edit rows in the source (update 5, insert 3, delete 2), show the dry run's plan of
    changes, run it again;
 4. print both run summaries and where the artifacts are.
-Everything lives under DIR (default ./demo); nothing needs a server or network.
+Each sync delivers into a local Discovery Engine emulator (`runtime.emulator.discoveryengine`) that the demo
+starts and stops; after each one it shows the data store's document count and a few documents.
+Everything lives under DIR (default ./demo); nothing needs a cloud account or network.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from compiler.plan import Plan
+from runtime.emulator.discoveryengine import BackgroundEmulator, EmulatorConfig
 from runtime.errors import RuntimeFailure
+from runtime.ingest.deliver import DiscoveryEngineDeliver
+from runtime.ingest.settings import DeliverySettings
 from runtime.planfile import load_plan
 from runtime.report import render_text
 from runtime.run import ExecOptions, execute
@@ -105,6 +112,35 @@ def _compile(connector: Path, folder: Path) -> Path:
     return out / f"{CONNECTOR}.plan.json"
 
 
+def _show_data_store(emulator: BackgroundEmulator, plan: Plan) -> None:
+    """The data store as the emulator holds it: its document count and the first few documents."""
+    import httpx
+
+    assert plan.target is not None
+    base = f"http://{emulator.host}/v1/{plan.target.branch}/documents"
+    count, token = 0, ""
+    first: list[dict[str, Any]] = []
+    with httpx.Client(timeout=10) as client:
+        while True:
+            page = client.get(base, params={"pageSize": 1000, "pageToken": token}).json()
+            documents = page.get("documents", [])
+            first = first or documents[:3]
+            count += len(documents)
+            token = page.get("nextPageToken", "")
+            if not token:
+                break
+    print(f"data store {plan.target.data_store} (local emulator): {count} documents, e.g.", file=sys.stderr)
+    for document in first:
+        data = document.get("structData", {})
+        readers = [
+            next(iter(p.values())) for r in document.get("aclInfo", {}).get("readers", []) for p in r["principals"]
+        ]
+        print(
+            f"  {document['id']}: {data.get('title')!r} ({data.get('department')}) readers {readers or 'all'}",
+            file=sys.stderr,
+        )
+
+
 def run_demo(folder: Path) -> int:
     """Build the demo under `folder` and run it twice. Returns the exit code."""
     folder = folder.resolve()
@@ -119,19 +155,29 @@ def run_demo(folder: Path) -> int:
     with duckdb.connect(str(database)) as con:
         con.execute(_SEED)
     os.environ[SECRET_ENV] = f"duckdb:///{database.as_posix()}"
+    emulator = BackgroundEmulator(EmulatorConfig(content_required=True)).start()
+    print(f"started a local Discovery Engine emulator on {emulator.host}", file=sys.stderr)
+    deliver = DiscoveryEngineDeliver(
+        DeliverySettings(poll_initial=0.05, poll_max=0.2), environ={"DISCOVERYENGINE_EMULATOR_HOST": emulator.host}
+    )
     try:
         plan = load_plan(_compile(_connector(folder), folder))
         options = ExecOptions(state_dir=folder / "state")
         print("\n== first sync: 200 articles ==", file=sys.stderr)
-        print(render_text(execute(plan, options)), file=sys.stderr)
+        print(render_text(execute(plan, options, deliver=deliver)), file=sys.stderr)
+        _show_data_store(emulator, plan)
         with duckdb.connect(str(database)) as con:
             con.execute(_EDITS)
         print("\n== edited the source: 5 updated, 3 inserted, 2 deleted; the plan of changes ==", file=sys.stderr)
-        print(render_text(execute(plan, dataclasses.replace(options, dry_run=True))), file=sys.stderr)
+        print(render_text(execute(plan, dataclasses.replace(options, dry_run=True), deliver=deliver)), file=sys.stderr)
         print("\n== second sync ==", file=sys.stderr)
-        print(render_text(execute(plan, options)), file=sys.stderr)
+        print(render_text(execute(plan, options, deliver=deliver)), file=sys.stderr)
+        _show_data_store(emulator, plan)
     except RuntimeFailure as failure:
         print(f"runtime: error: {failure}", file=sys.stderr)
         return failure.exit_code
+    finally:
+        emulator.stop()
+        print("stopped the local Discovery Engine emulator", file=sys.stderr)
     print(f"\nArtifacts: {folder / 'artifacts'}  State: {folder / 'state'}", file=sys.stderr)
     return 0

@@ -105,6 +105,7 @@ def render_text(report: RunReport) -> str:
             f"  delivered: upserted {d.upserted}, deleted {d.deleted}, {len(d.failed)} failed ({d.calls} calls)"
         )
         lines.extend(f"  failed {f.operation} {f.id}: {f.reason} (retried next run)" for f in d.failed[:10])
+        lines.extend(f"  delivery: {note}" for note in d.notes)
     for kind, ids in (report.preview or {}).items():
         lines.append(f"  would {kind}: {', '.join(ids)}{' ...' if len(ids) >= 10 else ''}")
     lines.extend(f"  note: {note}" for note in report.notes)

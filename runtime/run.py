@@ -23,7 +23,9 @@ import pyarrow as pa
 from compiler.plan import Plan, Secret
 from runtime.deliver import LineWriter, finish_artifacts
 from runtime.deliver.artifacts import FileDigest
-from runtime.deliver.publish import PublishedRun, mark_committed, recover, recover_legacy
+from runtime.deliver.csv_export import FILE_NAME as CSV_FILE
+from runtime.deliver.csv_export import CsvExport
+from runtime.deliver.publish import PublishedRun, mark_committed, publish_latest, recover, recover_legacy
 from runtime.deliver.store import ObjectStore, store_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
 from runtime.ingest import Deliver, DeliveryRequest, DeliveryResult
@@ -87,6 +89,7 @@ class _Run:
         self.open_pull, self.resolve, self.deliver = open_pull, resolve, deliver
         self.secrets: dict[str, str] = {}
         self.upserts: LineWriter | None = None
+        self.csv: CsvExport | None = None
         self.soft = plan.reconciliation.delete_policy == "soft_delete_only"
         self.started = datetime.datetime.now(datetime.UTC)
         self.t0 = time.monotonic()
@@ -122,6 +125,8 @@ class _Run:
                     if not self.options.dry_run:
                         (scratch.path / "artifacts").mkdir()
                         self.upserts = LineWriter(scratch.path / "artifacts" / "upserts.ndjson")
+                        if plan.output.format == "csv":
+                            self.csv = CsvExport(scratch.path / "artifacts" / CSV_FILE)
                     return self._in_workspace(con, state, store, scratch.path)
                 finally:
                     if self.upserts is not None:
@@ -191,7 +196,7 @@ class _Run:
             staged = stage_batches(
                 con,
                 self.plan,
-                pull.batches(),
+                self.csv.tee(pull.batches()) if self.csv is not None else pull.batches(),
                 compare_hashes=compare,
                 upserts=self.upserts,
                 keep_docs=self.soft,
@@ -256,7 +261,8 @@ class _Run:
             "counts": report.to_json()["counts"],
             "watermarkBefore": report.watermark_before,
             "watermarkAfter": report.watermark_after,
-            "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch},
+            "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch} if plan.target else None,
+            "ingestionEnabled": plan.ingestion_enabled,
             "commitMarker": "_COMMITTED",
         }
 
@@ -283,11 +289,15 @@ class _Run:
             )
         except (OSError, duckdb.Error) as exc:
             raise StateError(f"cannot write run artifacts: {exc}") from None
+        names = [*files, "manifest.json"]
+        if self.csv is not None:
+            self.csv.close()
+            names.insert(0, CSV_FILE)
         published = PublishedRun(store, report.run_id)
         committed = False
         try:
             STOP.check()
-            published.upload(folder, [*files, "manifest.json"])
+            published.upload(folder, names)
             report.artifacts = published.uri
             STOP.check()
             delivered = self._deliver(published, folder, files)
@@ -296,6 +306,7 @@ class _Run:
                 state.commit(con, self._commit(after, outcome, delivered))
                 committed = True
                 self._mark(store, delivered)
+                self._latest(store, folder, names)
         except BaseException:
             if not committed:
                 try:
@@ -328,6 +339,14 @@ class _Run:
         result = self.deliver(request)
         self.report.delivery = result
         return result
+
+    def _latest(self, store: ObjectStore, folder: Path, names: list[str]) -> None:
+        if not self.plan.output.publish_latest_alias:
+            return
+        try:
+            publish_latest(store, folder, names)
+        except RuntimeFailure as exc:  # the run is committed; latest/ catches up with the next run
+            self.report.notes.append(f"latest/ could not be updated ({exc}); the next run updates it")
 
     def _commit(self, after: Watermark | None, outcome: PullOutcome, delivered: DeliveryResult | None) -> Commit:
         plan, report = self.plan, self.report
@@ -366,7 +385,14 @@ def execute(
     resolve_secret: ResolveSecret | None = None,
     deliver: Deliver | None = None,
 ) -> RunReport:
-    """Run `plan` once. Raises a RuntimeFailure (message free of secrets) when anything fails."""
+    """Run `plan` once. Raises a RuntimeFailure (message free of secrets) when anything fails.
+
+    `deliver` defaults to Discovery Engine (`runtime.ingest.deliver`) when the plan's ingestion is enabled, and
+    to none (artifacts only) when it is disabled."""
+    if deliver is None and plan.ingestion_enabled:
+        from runtime.ingest.deliver import DiscoveryEngineDeliver
+
+        deliver = DiscoveryEngineDeliver()
     run = _Run(plan, options, open_pull or _open_pull, resolve_secret or _default_resolve_secret, deliver)
     try:
         report = run.execute()

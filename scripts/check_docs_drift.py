@@ -352,12 +352,14 @@ class Checker:
             return commands
         if not args or args[0] in {"-h", "--help", "--version"}:
             return None
-        name = args[0]
+        name, rest = args[0], args[1:]
+        if len(args) > 1 and f"{args[0]} {args[1]}" in commands:  # a nested command: `runtime emulator X`
+            name, rest = f"{args[0]} {args[1]}", args[2:]
         if name not in commands:
             known = ", ".join(sorted(commands)) or "none"
             return f"`{tool}` has no command {name!r} (commands: {known})"
         options = commands[name]
-        unknown = [a.split("=", 1)[0] for a in args[1:] if a.startswith("-") and a.split("=", 1)[0] not in options]
+        unknown = [a.split("=", 1)[0] for a in rest if a.startswith("-") and a.split("=", 1)[0] not in options]
         return f"`{tool} {name}` has no option {', '.join(unknown)}" if unknown else None
 
 
@@ -462,6 +464,10 @@ def _subcommands(tool: str) -> dict[str, frozenset[str]] | str:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 found[name] = frozenset(sub._option_string_actions)
+                for nested in sub._actions:  # one more level (`runtime emulator discoveryengine`)
+                    if isinstance(nested, argparse._SubParsersAction):
+                        for inner, leaf in nested.choices.items():
+                            found[f"{name} {inner}"] = frozenset(leaf._option_string_actions)
     return found
 
 

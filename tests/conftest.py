@@ -28,6 +28,13 @@ import psycopg
 import pymysql
 import pytest
 
+# Google Cloud cannot be reached from tests: google-auth must never probe the GCE metadata server (it would when
+# a test looks up Application Default Credentials), here or in a `runtime` subprocess. Any probe that still
+# happens goes to a closed loopback port. Set before google.auth is imported (it reads these at import time).
+os.environ["NO_GCE_CHECK"] = "true"
+os.environ["GCE_METADATA_IP"] = "127.0.0.1:9"
+os.environ["GCE_METADATA_HOST"] = "127.0.0.1:9"
+
 PG_ADMIN_URL = os.environ.get("GEMINI_SYNC_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN_URL = os.environ.get("GEMINI_SYNC_TEST_MYSQL_ADMIN_URL", "mysql://root@127.0.0.1:3306/test")
 
@@ -139,3 +146,35 @@ def mysql_conn(mysql_url: str) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+# --- Discovery Engine ---------------------------------------------------------------------------------------
+
+_DELIVERY_ENV = {
+    "GEMINI_SYNC_DE_POLL_INITIAL": "0.01",
+    "GEMINI_SYNC_DE_POLL_MAX": "0.05",
+    "GEMINI_SYNC_DE_BACKOFF_INITIAL": "0.01",
+    "GEMINI_SYNC_DE_BACKOFF_MAX": "0.1",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def discoveryengine_emulator() -> Iterator[str]:
+    """`runtime exec` delivers to Discovery Engine whenever a plan's ingestion is enabled, so every test run
+    (in this process or a `runtime` subprocess) reaches one local emulator (data stores require content), named
+    by DISCOVERYENGINE_EMULATOR_HOST, with fast polling. Yields its `host:port`."""
+    from runtime.emulator.discoveryengine import BackgroundEmulator, EmulatorConfig
+
+    emulator = BackgroundEmulator(EmulatorConfig(content_required=True)).start()
+    env = {"DISCOVERYENGINE_EMULATOR_HOST": emulator.host, **_DELIVERY_ENV}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield emulator.host
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        emulator.stop()

@@ -106,6 +106,7 @@ CODES: tuple[Code, ...] = (
         _W,
         "A rest_pull records watermarkField but never sends it, so each run reads a full snapshot.",
     ),
+    Code("GS125", "csv-export", _E, "output.format csv is only for sql_pull with ingestion disabled."),
     Code("GS126", "pagination-style", _E, "The pagination settings do not fit their style (or mix two styles)."),
     Code("GS127", "watermark-request", _E, "The checkpoint's place in the request is ambiguous or impossible."),
     # GS2xx: the linter's own comments and settings

@@ -30,8 +30,11 @@ def output_place(data: Mapping[str, Any], positions: Positions) -> PlaceFact:
     return PlaceFact(folder, pointer, positions.of_value(pointer))
 
 
-def data_store_place(data: Mapping[str, Any], positions: Positions) -> PlaceFact:
-    gemini = data["spec"]["gemini"]
+def data_store_place(data: Mapping[str, Any], positions: Positions) -> PlaceFact | None:
+    """The data store a connector feeds; None when it imports nothing (ingestion disabled, no `gemini`)."""
+    gemini = data["spec"].get("gemini")
+    if gemini is None or (data["spec"].get("ingestion") or {}).get("enabled") is False:
+        return None
     project, location, store = str(gemini["projectId"]), str(gemini["location"]), str(gemini["dataStoreId"])
     shown = f"projects/{project}/locations/{location}/dataStores/{store}"
     pointer = "/spec/gemini/dataStoreId"

@@ -13,6 +13,7 @@ from compiler.check.finding import Finding
 from compiler.check.rules import (
     credential_header,
     cron_syntax,
+    csv_export,
     incremental_auto_delete,
     name_matches_file,
     pagination_incomplete,
@@ -65,6 +66,7 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     watermark_not_sent,
     pagination_style,
     watermark_request,
+    csv_export,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})

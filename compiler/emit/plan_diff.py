@@ -16,6 +16,7 @@ SENSITIVE = (
     "/reconciliation/",
     "/extraction/kind",
     "/target/",
+    "/ingestionEnabled",
     "/output/",
     "/mode",
     "/source/snapshotStatement",

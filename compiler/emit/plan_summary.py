@@ -36,6 +36,11 @@ def _more(text: str) -> str:
     return " " * (_LABEL + 2) + text
 
 
+def _target(plan: Plan) -> str:
+    where = f"{plan.target.data_store} on {plan.target.endpoint}" if plan.target else "none"
+    return where if plan.ingestion_enabled else f"{where} (ingestion disabled: artifacts only)"
+
+
 def _secret(secret: Secret) -> str:
     return f"{secret.name} (from ${secret.env})"
 
@@ -154,7 +159,7 @@ def summarise(plan: Plan) -> str:
             f"unless fewer than {guard.min_population} are known"
         ),
         _line("output", f"{plan.output.base_uri} ({plan.output.format})"),
-        _line("target", f"{plan.target.data_store} on {plan.target.endpoint}"),
+        _line("target", _target(plan)),
         _line("secrets", ", ".join(_secret(s) for s in plan.secrets) or "none"),
     ]
     return "\n".join(lines) + "\n"

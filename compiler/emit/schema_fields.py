@@ -110,6 +110,8 @@ class SchemaWalker:
     def _branches(self, node: Node) -> list[_Branch]:
         branches = []
         for item in node.get("allOf", ()):
+            if "else" in item:  # not a mode branch: `gemini` unless ingestion is disabled (said in its description)
+                continue
             cond = item.get("if", {}).get("properties", {})
             if len(cond) != 1 or "then" not in item:
                 raise ValueError("allOf entries must be `if <field> == const then ...`")

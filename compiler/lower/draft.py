@@ -47,6 +47,7 @@ class Draft:
     reconciliation: Reconciliation | None = None
     output: Output | None = None
     target: Target | None = None
+    ingestion_enabled: bool = True
 
     @property
     def name(self) -> str:

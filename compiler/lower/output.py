@@ -20,5 +20,6 @@ def lower_output(draft: Draft) -> Draft:
             prefix=prefix,
             format=output.get("format", "ndjson"),
             base_uri=f"{bucket.rstrip('/')}/{prefix}",
+            publish_latest_alias=bool(output.get("publishLatestAlias", False)),
         )
     )

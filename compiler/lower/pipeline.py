@@ -36,7 +36,9 @@ def finish(draft: Draft, compiler_version: str = __version__) -> Plan:
     """Assemble and seal the plan once every part is set."""
     source, extraction, mapping = draft.source, draft.extraction, draft.mapping
     reconciliation, output, target = draft.reconciliation, draft.output, draft.target
-    if not (source and extraction and mapping and reconciliation and output and target):
+    if not (
+        source and extraction and mapping and reconciliation and output and (target or not draft.ingestion_enabled)
+    ):
         parts = ("source", "extraction", "mapping", "reconciliation", "output", "target")
         missing = [part for part in parts if getattr(draft, part) is None]
         raise LoweringError("", f"internal error: lowering left {', '.join(missing)} unset")
@@ -56,6 +58,7 @@ def finish(draft: Draft, compiler_version: str = __version__) -> Plan:
         target=target,
         plan_hash="",
         secrets=draft.secrets,
+        ingestion_enabled=draft.ingestion_enabled,
     )
     try:
         return seal(plan)

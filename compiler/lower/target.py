@@ -17,7 +17,12 @@ BRANCH = "default_branch"
 
 
 def lower_target(draft: Draft) -> Draft:
-    gemini = draft.spec["gemini"]
+    """The target, and whether to import into it (`spec.ingestion.enabled`, default true). The schema requires
+    `spec.gemini` unless ingestion is disabled; without it the plan has no target."""
+    enabled = (draft.spec.get("ingestion") or {}).get("enabled", True) is not False
+    gemini = draft.spec.get("gemini")
+    if gemini is None:
+        return draft.replace(target=None, ingestion_enabled=enabled)
     project, location, store = str(gemini["projectId"]), gemini["location"], str(gemini["dataStoreId"])
     data_store = f"projects/{project}/locations/{location}/collections/{COLLECTION}/dataStores/{store}"
     return draft.replace(
@@ -28,5 +33,6 @@ def lower_target(draft: Draft) -> Draft:
             endpoint=ENDPOINTS[location],
             data_store=data_store,
             branch=f"{data_store}/branches/{BRANCH}",
-        )
+        ),
+        ingestion_enabled=enabled,
     )

@@ -250,8 +250,12 @@ class Output:
 
     bucket: str
     prefix: str
-    format: Literal["ndjson"]
+    format: Literal["ndjson", "csv"]
+    """`ndjson`: documents. `csv`: a bucket-only export of a sql_pull query's rows as one `rows.csv` (ingestion
+    disabled; no documents)."""
     base_uri: str
+    publish_latest_alias: bool = False
+    """Also publish each committed run's files under `{base_uri}/latest/` (overwritten by every run)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +285,10 @@ class Plan:
     mapping: Mapping
     reconciliation: Reconciliation
     output: Output
-    target: Target
+    target: Target | None
+    """None only when ingestion is disabled and the connector names no data store."""
     plan_hash: str
     secrets: tuple[Secret, ...] = ()
     """Every secret the run needs, sorted by name: resolve all of them (failing fast) before extracting."""
+    ingestion_enabled: bool = True
+    """False (`spec.ingestion.enabled: false`): write the run's artifacts, import nothing."""

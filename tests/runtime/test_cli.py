@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,11 +70,12 @@ def test_a_mode_that_does_not_match_its_source_is_refused(tmp_path: Path, mode: 
     assert f"mode {mode} with a SqlSource" in result.stderr
 
 
-def test_gs_output_is_not_available_yet_and_json_reports_failure(tmp_path: Path) -> None:
+def test_gs_output_without_credentials_is_refused_and_json_reports_failure(tmp_path: Path) -> None:
     plan = make_plan("gs://bucket/docs")
-    result = cli("exec", str(write(tmp_path / "plan.json", plan)), "--json", cwd=tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS")}
+    result = cli("exec", str(write(tmp_path / "plan.json", plan)), "--json", cwd=tmp_path, env=env)
     assert result.returncode == 2
-    assert "gs:// artifacts are not available yet" in result.stderr
+    assert "no Google credentials for gs:// artifacts" in result.stderr
     report = json.loads(result.stdout)
     assert report["status"] == "failed"
     assert report["exitCode"] == 2

@@ -1,0 +1,1 @@
+"""Local emulators of the Google APIs the runtime delivers to (`runtime emulator discoveryengine`)."""
