@@ -34,4 +34,6 @@ def infer_extraction(spec: Mapping[str, Any]) -> ExtractionKind:
         if source.get("watermarkParam"):
             return ExtractionKind("incremental", f"each request sends the checkpoint as {source['watermarkParam']!r}")
         return ExtractionKind("snapshot", "requests send no checkpoint, so each run reads every record")
+    if mode == "file_pull":
+        return ExtractionKind("snapshot", "every run lists the folder, so the set of matching files is complete")
     return ExtractionKind("incremental", "pushed records arrive one change at a time; absence proves nothing")

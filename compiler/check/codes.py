@@ -68,6 +68,20 @@ CODES: tuple[Code, ...] = (
     Code("GS114", "sql-watermark-shape", _E, "`:watermark` is used other than as a lower bound on a column."),
     Code("GS115", "credential-header", _E, "A request header carries credentials; they belong in the secret."),
     Code("GS116", "pagination-incomplete", _E, "Only one of the two cursor pagination fields is set."),
+    # GS15x: file_pull sources
+    Code("GS150", "file-path", _E, "spec.source.path is not a local folder or a gs:// bucket prefix."),
+    Code("GS151", "file-glob", _E, "spec.source.glob is not a valid file-name pattern."),
+    Code("GS152", "csv-options-format", _E, "CSV options are set for a format other than CSV."),
+    Code("GS153", "document-mode-conflict", _E, "documentMode differs between spec.source and spec.source.csv."),
+    Code("GS154", "normalize-headers-unused", _W, "normalizeHeaders has no effect with documentMode: file."),
+    Code(
+        "GS155",
+        "file-content-type",
+        _E,
+        "Whole files are sent as content, and the glob selects a type Discovery Engine does not accept.",
+    ),
+    Code("GS156", "file-record-field", _E, "The mapping reads a field that whole-file records do not have."),
+    Code("GS157", "csv-encoding", _E, "csv.encoding is not an encoding the CSV reader supports."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

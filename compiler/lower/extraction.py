@@ -10,6 +10,7 @@ from compiler.analysis.extraction import infer_extraction
 from compiler.analysis.sql import analyze_sql
 from compiler.analysis.watermark import WatermarkShapeError, neutralise_watermark, render
 from compiler.lower.draft import Draft, LoweringError
+from compiler.lower.file_source import lower_file_pull
 from compiler.lower.http import lower_http_source
 from compiler.lower.sql import DRIVERS
 from compiler.plan import Extraction, PushSource, SqlSource
@@ -88,4 +89,6 @@ def lower_extraction(draft: Draft) -> Draft:
         return _lower_sql(draft)
     if mode == "rest_pull":
         return _lower_rest_pull(draft)
+    if mode == "file_pull":
+        return lower_file_pull(draft)
     return _lower_push(draft)

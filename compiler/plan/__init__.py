@@ -5,9 +5,11 @@ from compiler.plan.docid import document_id
 from compiler.plan.inputs import stale_inputs, stale_reason
 from compiler.plan.model import (
     FORMAT_VERSION,
+    CsvOptions,
     DeleteGuard,
     DocumentIdRule,
     Extraction,
+    FileSource,
     HttpSource,
     InputFile,
     Mapping,
@@ -27,9 +29,11 @@ from compiler.plan.model import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "CsvOptions",
     "DeleteGuard",
     "DocumentIdRule",
     "Extraction",
+    "FileSource",
     "HttpSource",
     "InputFile",
     "Mapping",

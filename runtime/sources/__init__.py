@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from compiler.plan import HttpSource, PushSource, SqlSource
+from compiler.plan import FileSource, HttpSource, PushSource, SqlSource
 from runtime.errors import ConfigError
 from runtime.sources.base import (
     PART_COLUMN,
@@ -45,4 +45,8 @@ def open_pull(context: PullContext) -> Pull:
         raise ConfigError(f"plan {context.plan.name}: mode rest_pull is not available yet in this runtime")
     if isinstance(source, PushSource):
         raise ConfigError(f"plan {context.plan.name}: mode rest_push is not available yet in this runtime")
+    if isinstance(source, FileSource):
+        from runtime.sources.files import open_file_pull
+
+        return open_file_pull(context, source)
     assert_never(source)

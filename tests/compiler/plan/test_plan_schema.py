@@ -28,6 +28,8 @@ DEFS = {
     "oauth": model.OAuth,
     "httpSource": model.HttpSource,
     "pushSource": model.PushSource,
+    "csvOptions": model.CsvOptions,
+    "fileSource": model.FileSource,
     "extraction": model.Extraction,
     "template": model.Template,
     "documentIdRule": model.DocumentIdRule,
@@ -76,10 +78,10 @@ def test_every_plan_class_is_covered() -> None:
         if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj is not model.Plan
     }
     assert classes == set(DEFS.values())
-    assert typing.get_args(model.Source) == (model.SqlSource, model.HttpSource, model.PushSource)
+    assert typing.get_args(model.Source) == (model.SqlSource, model.HttpSource, model.PushSource, model.FileSource)
 
 
-@pytest.mark.parametrize("mode", ["sql_pull", "rest_pull", "rest_push"])
+@pytest.mark.parametrize("mode", ["sql_pull", "rest_pull", "rest_push", "file_pull"])
 def test_lowered_plans_validate(mode: str) -> None:
     assert list(VALIDATOR.iter_errors(to_data(lowered(connector(mode))))) == []
 
