@@ -1,6 +1,7 @@
 """`runtime exec PLAN` and `runtime demo`. Errors are one line on stderr and an exit code, never a traceback.
 
-Exit codes: 0 ok, 1 run failed (source, secret, mapping, state), 2 plan refused or bad arguments, 3 delete guard.
+Exit codes: 0 ok, 1 run failed (source, secret, mapping, state), 2 plan refused or bad arguments, 3 delete guard,
+130 stopped by SIGTERM/SIGINT before the commit (nothing committed).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtime.errors import RuntimeFailure
+from runtime.memory import parse_memory_mb
 from runtime.planfile import load_plan
 from runtime.progress import clear_line, progress_printer
 from runtime.report import render_json, render_text
 from runtime.run import ExecOptions, execute
+from runtime.signals import STOP
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,15 +31,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-mass-delete", action="store_true", help="override the delete guard for this run")
     run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     run.add_argument("--source-root", type=Path, help="refuse the plan if its connector files changed here")
+    run.add_argument(
+        "--memory-limit",
+        metavar="MB",
+        help="DuckDB memory before it spills to disk (default: a quarter of this machine's or container's memory)",
+    )
     demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
     return parser
 
 
 def _exec(args: argparse.Namespace) -> int:
+    STOP.install()
     try:
         plan = load_plan(args.plan, args.source_root)
         progress = progress_printer() if not args.json else None
+        memory = parse_memory_mb(args.memory_limit, "--memory-limit") if args.memory_limit else None
         try:
             report = execute(
                 plan,
@@ -45,6 +55,7 @@ def _exec(args: argparse.Namespace) -> int:
                     dry_run=args.dry_run,
                     allow_mass_delete=args.allow_mass_delete,
                     progress=progress,
+                    memory_limit_mb=memory,
                 ),
             )
         finally:

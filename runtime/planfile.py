@@ -8,6 +8,7 @@ from compiler.plan import Plan, PlanFormatError, loads, stale_reason
 from runtime.errors import ConfigError
 
 RUNNABLE_MODES = ("sql_pull",)
+"""Modes whose source this runtime can open (`runtime.sources.open_pull`); others are refused up front."""
 
 
 def load_plan(path: Path, source_root: Path | None = None) -> Plan:

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from runtime.ingest import DeliveryResult
 from runtime.reconcile import Changes
 
 REPORT_VERSION = 1
@@ -28,6 +29,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     preview: dict[str, list[str]] | None = None
     """Dry runs only: up to 10 document ids per kind of change."""
+    delivery: DeliveryResult | None = None
+    """What reached the data store (None when the run only wrote artifacts)."""
 
     def skip(self, count: int, reason: str) -> None:
         if count:
@@ -52,6 +55,15 @@ class RunReport:
         }
         if self.preview is not None:
             data["preview"] = self.preview
+        if self.delivery is not None:
+            d = self.delivery
+            data["delivery"] = {
+                "upserted": d.upserted,
+                "deleted": d.deleted,
+                "failed": [{"id": f.id, "operation": f.operation, "reason": f.reason} for f in d.failed],
+                "calls": d.calls,
+                "notes": list(d.notes),
+            }
         return data
 
 
@@ -87,6 +99,12 @@ def render_text(report: RunReport) -> str:
         lines.append(f"  watermark {before} -> {after}")
     if report.artifacts:
         lines.append(f"  artifacts {report.artifacts}")
+    if report.delivery is not None:
+        d = report.delivery
+        lines.append(
+            f"  delivered: upserted {d.upserted}, deleted {d.deleted}, {len(d.failed)} failed ({d.calls} calls)"
+        )
+        lines.extend(f"  failed {f.operation} {f.id}: {f.reason} (retried next run)" for f in d.failed[:10])
     for kind, ids in (report.preview or {}).items():
         lines.append(f"  would {kind}: {', '.join(ids)}{' ...' if len(ids) >= 10 else ''}")
     lines.extend(f"  note: {note}" for note in report.notes)

@@ -1,8 +1,10 @@
-"""One run of a `sql_pull` plan, start to finish. Nothing persists unless every step succeeded.
+"""One run of a plan, start to finish, for every mode. Nothing persists unless every step succeeded.
 
-Order: secrets -> extract + map + stage (scratch DuckDB) -> duplicates -> diff -> delete guard -> [dry run stops]
--> artifacts into a scratch folder -> publish them (one rename) -> commit state (one transaction; on failure the
-published artifacts are retracted). A failure anywhere before the commit leaves state and artifacts untouched.
+Order: secrets -> lock + repair what a crashed run left (`runtime.deliver.publish.recover`) -> the mode's pull
+(`runtime.sources`) streamed through mapping into the scratch DuckDB -> duplicates -> diff -> delete guard ->
+[a dry run stops here] -> artifacts -> publish (manifest last) -> deliver -> commit state (one transaction, with
+the source's own state) -> `_COMMITTED` marker. A failure or a stop before the commit removes the run's published
+files and changes nothing; the commit and the marker finish before a stop is honoured.
 """
 
 from __future__ import annotations
@@ -10,39 +12,37 @@ from __future__ import annotations
 import datetime
 import json
 import secrets as pysecrets
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
-from compiler.plan import Plan, Secret, SqlSource
-from runtime.db import one
-from runtime.deliver import ArtifactSink, LineWriter, finish_artifacts, sink_for
+from compiler.plan import Plan, Secret
+from runtime.deliver import LineWriter, finish_artifacts
+from runtime.deliver.artifacts import FileDigest
+from runtime.deliver.publish import PublishedRun, mark_committed, publish_run, recover, recover_legacy
+from runtime.deliver.store import ObjectStore, store_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
+from runtime.ingest import Deliver, DeliveryRequest, DeliveryResult
 from runtime.map.documents import HASH_ALGORITHM
+from runtime.memory import default_memory_mb
 from runtime.reconcile import Changes, check_delete_guard, check_duplicates, diff
-from runtime.reconcile.diff import DOC_STATUS
+from runtime.reconcile.diff import stage_explicit_deletes
 from runtime.redact import redact
 from runtime.report import RunReport
+from runtime.scratch import Scratch
+from runtime.signals import STOP
+from runtime.sources import Pull, PullContext, PullOutcome, open_pull
 from runtime.stage import StageResult, open_workspace, size_memory, stage_batches
+from runtime.stage.preview import preview
 from runtime.state import StateStore, Watermark
+from runtime.state.checkpoint import watermark_after
 from runtime.state.store import Commit
-from runtime.state.watermark import checked_type
 
-
-class Extractor(Protocol):
-    def batches(self, statement: str, params: Mapping[str, object]) -> Iterator[pa.RecordBatch]: ...
-
-    def close(self) -> None: ...
-
-
-OpenExtractor = Callable[[SqlSource, str], Extractor]
+OpenPull = Callable[[PullContext], Pull]
 ResolveSecret = Callable[[Secret], str]
 
 
@@ -52,13 +52,8 @@ class ExecOptions:
     dry_run: bool = False
     allow_mass_delete: bool = False
     progress: Callable[[int], None] | None = None
-
-
-def _default_open_extractor(source: SqlSource, url: str) -> Extractor:
-    from runtime.extract import open_extractor
-
-    extractor: Extractor = open_extractor(source, url)
-    return extractor
+    memory_limit_mb: int | None = None
+    """DuckDB's memory limit before it spills to disk; default: sized from the machine (`runtime.memory`)."""
 
 
 def _default_resolve_secret(secret: Secret) -> str:
@@ -67,74 +62,30 @@ def _default_resolve_secret(secret: Secret) -> str:
     return str(resolve_secret(secret))
 
 
-def new_run_id(now: datetime.datetime) -> str:
-    """Sortable and unique: UTC time to the microsecond plus 6 random hex digits."""
-    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + pysecrets.token_hex(3)
+def new_run_id(now: datetime.datetime, after: str | None = None) -> str:
+    """Sortable and unique: UTC time to the microsecond plus 6 random hex digits, always after `after` (the last
+    committed run), even when this machine's clock is behind the one that wrote it."""
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    if after is not None and stamp <= after[: len(stamp)]:
+        last = datetime.datetime.strptime(after[: len(stamp)], "%Y%m%dT%H%M%S%fZ")
+        stamp = (last + datetime.timedelta(microseconds=1)).strftime("%Y%m%dT%H%M%S%fZ")
+    return stamp + "-" + pysecrets.token_hex(3)
 
 
-def _statement(plan: Plan, source: SqlSource, before: Watermark | None) -> tuple[str, dict[str, object], bool]:
-    """(statement, binds, complete snapshot?) for this run."""
-    if plan.extraction.kind == "snapshot":
-        return source.snapshot_statement, {}, True
-    if source.incremental_statement is None:
-        raise ConfigError(f"plan {plan.name}: incremental extraction without an incremental statement")
-    if before is not None:
-        return source.incremental_statement, {"watermark": before.bind_value()}, False
-    if plan.extraction.watermark_initial is not None:
-        return source.incremental_statement, {"watermark": plan.extraction.watermark_initial}, False
-    # First run with no starting point: read everything once (still not a complete snapshot for deletes).
-    return source.snapshot_statement, {}, False
-
-
-def _watermark_after(
-    con: duckdb.DuckDBPyConnection, field: str, wm_type: str | None, before: Watermark | None
-) -> Watermark | None:
-    """The new checkpoint: max(before, max extracted), compared in the column's type."""
-    if wm_type is None:
-        return before
-    kind = checked_type(wm_type)
-    if before is None:
-        row = one(con, "SELECT CAST(max(wm) AS VARCHAR) FROM keys")
-    else:
-        try:
-            row = one(con, f"SELECT CAST(greatest(max(wm), CAST(? AS {kind})) AS VARCHAR) FROM keys", [before.text])
-        except duckdb.Error as exc:
-            raise StateError(
-                f"the stored watermark {before.text!r} ({before.type}) cannot be compared with column {field!r}"
-                f" ({kind}): {exc}; reset the state if the column's type changed on purpose"
-            ) from None
-    if row is None or row[0] is None:
-        return before
-    return Watermark(field=field, type=kind, text=str(row[0]))
-
-
-PREVIEW_IDS = 10
-
-
-def _preview(con: duckdb.DuckDBPyConnection, policy: str) -> dict[str, list[str]]:
-    """A few document ids per kind of change, for a dry run to show (like `terraform plan`)."""
-    preview: dict[str, list[str]] = {}
-    for status in ("new", "changed", "restored"):
-        rows = con.execute(
-            f"SELECT id FROM ({DOC_STATUS}) WHERE status = ? ORDER BY id LIMIT ?", [status, PREVIEW_IDS]
-        ).fetchall()
-        preview[status] = [str(row[0]) for row in rows]
-    gone = [str(row[0]) for row in con.execute("SELECT id FROM missing ORDER BY id LIMIT ?", [PREVIEW_IDS]).fetchall()]
-    preview["soft-delete" if policy == "soft_delete_only" else "delete"] = gone
-    return {kind: ids for kind, ids in preview.items() if ids}
-
-
-def _resolve_all(plan: Plan, source: SqlSource, resolve: ResolveSecret) -> tuple[str, list[str]]:
-    wanted = {s.name: s for s in (*plan.secrets, source.secret)}
-    values = {name: resolve(secret) for name, secret in sorted(wanted.items())}
-    return values[source.secret.name], list(values.values())
+def _resolve_all(plan: Plan, resolve: ResolveSecret) -> dict[str, str]:
+    """Every secret the run needs, resolved before anything is read (a missing one fails fast)."""
+    source_secret: Secret | None = getattr(plan.source, "secret", None)
+    wanted = {s.name: s for s in (*plan.secrets, *([source_secret] if source_secret else []))}
+    return {name: resolve(secret) for name, secret in sorted(wanted.items())}
 
 
 class _Run:
-    def __init__(self, plan: Plan, options: ExecOptions, open_extractor: OpenExtractor, resolve: ResolveSecret):
+    def __init__(
+        self, plan: Plan, options: ExecOptions, open_pull: OpenPull, resolve: ResolveSecret, deliver: Deliver | None
+    ):
         self.plan, self.options = plan, options
-        self.open_extractor, self.resolve = open_extractor, resolve
-        self.secrets: list[str] = []
+        self.open_pull, self.resolve, self.deliver = open_pull, resolve, deliver
+        self.secrets: dict[str, str] = {}
         self.upserts: LineWriter | None = None
         self.soft = plan.reconciliation.delete_policy == "soft_delete_only"
         self.started = datetime.datetime.now(datetime.UTC)
@@ -148,97 +99,130 @@ class _Run:
         )
 
     def execute(self) -> RunReport:
-        plan, source = self.plan, self.plan.source
-        if not isinstance(source, SqlSource) or plan.mode != "sql_pull":
-            raise ConfigError(f"plan {plan.name}: mode {plan.mode} is not available yet in this runtime")
-        if plan.extraction.kind == "incremental" and plan.reconciliation.delete_policy == "auto_delete_missing":
+        plan = self.plan
+        explicit_only = plan.mode == "rest_push"  # pushed DELETE events are the only deletes
+        if (
+            plan.extraction.kind == "incremental"
+            and plan.reconciliation.delete_policy == "auto_delete_missing"
+            and not explicit_only
+        ):
             raise ConfigError(
                 f"plan {plan.name}: incremental extraction with auto_delete_missing would delete every document"
                 " not changed since the watermark; use soft_delete_only or never_delete, or a snapshot query"
             )
-        sink = sink_for(plan.output.base_uri)
-        url, self.secrets = _resolve_all(plan, source, self.resolve)
-        store = StateStore(self.options.state_dir, plan.name)
+        store = store_for(plan.output.base_uri)
+        self.secrets = _resolve_all(plan, self.resolve)
+        state = StateStore(self.options.state_dir, plan.name)
         if not self.options.dry_run:
-            store.lock()
+            state.lock()
         try:
-            workdir = Path(tempfile.mkdtemp(prefix=f"gemini-sync-{plan.name}-"))
-        except OSError as exc:
-            store.release()
-            raise StateError(f"cannot create the run's scratch folder: {exc}") from None
-        con = None
-        try:
-            con = open_workspace(workdir)
-            if not self.options.dry_run:
-                (workdir / "artifacts").mkdir()
-                self.upserts = LineWriter(workdir / "artifacts" / "upserts.ndjson")
-            return self._with_workspace(con, store, source, url, sink, workdir)
+            with Scratch.create(self.options.state_dir, plan.name, dry_run=self.options.dry_run) as scratch:
+                con = open_workspace(scratch.path, self.options.memory_limit_mb or default_memory_mb())
+                try:
+                    if not self.options.dry_run:
+                        (scratch.path / "artifacts").mkdir()
+                        self.upserts = LineWriter(scratch.path / "artifacts" / "upserts.ndjson")
+                    return self._in_workspace(con, state, store, scratch.path)
+                finally:
+                    if self.upserts is not None:
+                        self.upserts.abort()
+                    con.close()
         finally:
-            if self.upserts is not None:
-                self.upserts.abort()
-            if con is not None:
-                con.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-            store.release()
+            state.release()
 
-    def _extract(
-        self, con: duckdb.DuckDBPyConnection, source: SqlSource, url: str, store: StateStore
-    ) -> tuple[Watermark | None, StageResult, bool]:
-        before = store.watermark(con)
-        statement, binds, complete = _statement(self.plan, source, before)
-        algorithm = store.hash_algorithm(con)
+    def _in_workspace(
+        self, con: duckdb.DuckDBPyConnection, state: StateStore, store: ObjectStore, workdir: Path
+    ) -> RunReport:
+        plan, report, options = self.plan, self.report, self.options
+        state.attach(con, read_only=options.dry_run)
+        if not options.dry_run:
+            self._recover(con, state, store)
+        size_memory(con, options.memory_limit_mb or default_memory_mb())
+        before = state.watermark(con)
+        outcome, staged = self._pull(con, state, before)
+        self._carry(con, outcome)
+        stage_explicit_deletes(con, plan, outcome.deletes)
+        if plan.mode != "rest_push":
+            check_duplicates(con)
+        changes = diff(con, plan, complete_snapshot=outcome.complete, state_has_docs=state.attached)
+        report.changes = changes
+        check_delete_guard(plan.reconciliation.delete_guard, changes, allow=options.allow_mass_delete)
+        if changes.deletions and options.allow_mass_delete:
+            report.notes.append("delete guard overridden with --allow-mass-delete")
+        self._skips(changes, outcome.complete)
+        field = plan.extraction.watermark_field
+        after = watermark_after(con, field, staged.watermark_type, before) if field else before
+        report.watermark_before = before.to_json() if before else None
+        report.watermark_after = after.to_json() if after else None
+        if options.dry_run:
+            report.preview = preview(con, plan.reconciliation.delete_policy)
+            return report
+        return self._write(con, state, store, workdir, after, outcome)
+
+    def _recover(self, con: duckdb.DuckDBPyConnection, state: StateStore, store: ObjectStore) -> None:
+        last = state.last_run(con)
+        if state.legacy:
+            self.report.notes += recover_legacy(store, state.committed_runs(con))
+        details = json.loads(last[1]) if last else {}
+        self.report.notes += recover(store, last[0] if last else None, {"report": details} if last else {})
+        if last is not None:
+            self.report.run_id = new_run_id(self.started, after=last[0])
+
+    def _pull(
+        self, con: duckdb.DuckDBPyConnection, state: StateStore, before: Watermark | None
+    ) -> tuple[PullOutcome, StageResult]:
+        algorithm = state.hash_algorithm(con)
         compare = algorithm in (None, HASH_ALGORITHM)
         if not compare:
             self.report.notes.append(f"content hashes were made by {algorithm}; every document is re-upserted once")
-        extractor = self.open_extractor(source, url)
+        context = PullContext(
+            plan=self.plan,
+            secrets=self.secrets,
+            checkpoint=before,
+            state=con,
+            has_state=state.attached,
+            dry_run=self.options.dry_run,
+            progress=self.options.progress,
+            notes=self.report.notes,
+        )
+        pull = self.open_pull(context)
         try:
             staged = stage_batches(
                 con,
                 self.plan,
-                extractor.batches(statement, binds),
+                pull.batches(),
                 compare_hashes=compare,
                 upserts=self.upserts,
                 keep_docs=self.soft,
+                record_format=pull.record_format,
                 progress=self.options.progress,
             )
+            outcome = pull.outcome()
         except RuntimeFailure:
             raise
         except duckdb.Error as exc:
             raise MappingError(f"mapping records to documents failed: {exc}") from None
-        except Exception as exc:  # a driver error the extractor did not wrap: still no traceback, no secret
+        except Exception as exc:  # a driver error the source did not wrap: still no traceback, no secret
             raise SourceError(f"extraction failed: {type(exc).__name__}: {exc}") from None
         finally:
-            extractor.close()
-        return before, staged, complete
+            pull.close()
+        self.pull_outcome = outcome
+        return outcome, staged
 
-    def _with_workspace(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        store: StateStore,
-        source: SqlSource,
-        url: str,
-        sink: ArtifactSink,
-        workdir: Path,
-    ) -> RunReport:
-        plan, report = self.plan, self.report
-        store.attach(con, read_only=self.options.dry_run)
-        size_memory(con)
-        before, staged, complete = self._extract(con, source, url, store)
-        check_duplicates(con)
-        changes = diff(con, plan, complete_snapshot=complete, state_has_docs=store.attached)
-        report.changes = changes
-        check_delete_guard(plan.reconciliation.delete_guard, changes, allow=self.options.allow_mass_delete)
-        if changes.deletions and self.options.allow_mass_delete:
-            report.notes.append("delete guard overridden with --allow-mass-delete")
-        self._skips(changes, complete)
-        field = plan.extraction.watermark_field
-        after = _watermark_after(con, field, staged.watermark_type, before) if field else before
-        report.watermark_before = before.to_json() if before else None
-        report.watermark_after = after.to_json() if after else None
-        if self.options.dry_run:
-            report.preview = _preview(con, plan.reconciliation.delete_policy)
-            return report
-        return self._write(con, store, sink, workdir, after)
+    @staticmethod
+    def _carry(con: duckdb.DuckDBPyConnection, outcome: PullOutcome) -> None:
+        """Known documents of parts the source did not re-read count as seen and unchanged."""
+        if not outcome.carried_parts:
+            return
+        con.register("carried", pa.table({"part": pa.array(list(outcome.carried_parts), pa.string())}))
+        names = [row[0] for row in con.execute("DESCRIBE keys").fetchall()]
+        wm = ", NULL AS wm" if "wm" in names else ""
+        con.execute(
+            f"INSERT INTO keys (raw_id, id, idh, hash, part{', wm' if wm else ''})"
+            f" SELECT NULL, k.id, k.idh, k.hash, k.part{wm} FROM known k"
+            " WHERE k.part IN (SELECT part FROM carried) AND NOT coalesce(k.deleted, false)"
+        )
+        con.unregister("carried")
 
     def _skips(self, changes: Changes, complete: bool) -> None:
         self.report.skip(changes.missing_kept, "absent from the source, kept (delete policy never_delete)")
@@ -247,22 +231,14 @@ class _Run:
             "absent from the source but no stored copy to re-upsert with the deleted mark (first run under"
             " soft_delete_only); left as they are",
         )
-        if not complete and changes.known:
+        self.report.skip(changes.unknown_deletes, "deleted by the source but not documents of this connector")
+        if not complete and changes.known and self.plan.mode != "rest_push":
             self.report.notes.append("incremental extraction: documents not returned are not deletions")
 
-    def _write(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        store: StateStore,
-        sink: ArtifactSink,
-        workdir: Path,
-        after: Watermark | None,
-    ) -> RunReport:
-        plan, report, soft = self.plan, self.report, self.soft
-        folder = workdir / "artifacts"
-        assert self.upserts is not None  # not a dry run
-        manifest = {
-            "manifestVersion": 1,
+    def _manifest(self) -> dict[str, object]:
+        plan, report = self.plan, self.report
+        return {
+            "manifestVersion": 2,
             "connector": plan.name,
             "runId": report.run_id,
             "planHash": plan.plan_hash,
@@ -273,56 +249,128 @@ class _Run:
             "watermarkBefore": report.watermark_before,
             "watermarkAfter": report.watermark_after,
             "target": {"dataStore": plan.target.data_store, "branch": plan.target.branch},
+            "commitMarker": "_COMMITTED",
         }
+
+    def _write(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        state: StateStore,
+        store: ObjectStore,
+        workdir: Path,
+        after: Watermark | None,
+        outcome: PullOutcome,
+    ) -> RunReport:
+        plan, report, soft = self.plan, self.report, self.soft
+        folder = workdir / "artifacts"
+        assert self.upserts is not None  # not a dry run
         try:
-            finish_artifacts(
+            files = finish_artifacts(
                 con,
                 plan,
                 self.upserts,
-                manifest,
-                soft_delete=soft and store.attached,
+                self._manifest(),
+                soft_delete=soft and state.attached,
                 hard_delete=plan.reconciliation.delete_policy == "auto_delete_missing",
             )
         except (OSError, duckdb.Error) as exc:
             raise StateError(f"cannot write run artifacts: {exc}") from None
-        publication = sink.publish(report.run_id, folder)
-        report.artifacts = publication.uri
+        published: PublishedRun | None = None
+        committed = False
+        try:
+            STOP.check()
+            published = publish_run(store, report.run_id, folder, [*files, "manifest.json"])
+            report.artifacts = published.uri
+            STOP.check()
+            delivered = self._deliver(published, folder, files)
+            STOP.check()
+            with STOP.deferred():
+                state.commit(con, self._commit(after, outcome, delivered))
+                committed = True
+                self._mark(store, delivered)
+        except BaseException:
+            if published is not None and not committed:
+                try:
+                    published.retract()
+                except RuntimeFailure as exc:
+                    report.notes.append(f"could not remove the uncommitted artifacts ({exc}); the next run does")
+            raise
+        if outcome.commit is not None and not STOP.requested:
+            try:
+                outcome.commit.committed()
+            except (RuntimeFailure, OSError) as exc:
+                report.notes.append(f"the source could not release what this run consumed ({exc}); the next run does")
+        if STOP.requested:
+            report.notes.append(f"stopped by {STOP.requested} after the commit; the run is complete")
+        return report
+
+    def _deliver(self, published: PublishedRun, folder: Path, files: dict[str, FileDigest]) -> DeliveryResult | None:
+        if self.deliver is None:
+            return None
+        c = self.report.changes
+        request = DeliveryRequest(
+            plan=self.plan,
+            run_id=self.report.run_id,
+            upserts=folder / "upserts.ndjson",
+            upserts_uri=published.key_uri("upserts.ndjson"),
+            upserts_count=files["upserts.ndjson"].lines,
+            deletes=folder / "deletes.ndjson",
+            deletes_count=c.deleted if c else 0,
+        )
+        result = self.deliver(request)
+        self.report.delivery = result
+        return result
+
+    def _commit(self, after: Watermark | None, outcome: PullOutcome, delivered: DeliveryResult | None) -> Commit:
+        plan, report = self.plan, self.report
+        failed = delivered.failed if delivered else ()
         report.duration_seconds = time.monotonic() - self.t0
-        commit = Commit(
+        return Commit(
             run_id=report.run_id,
             plan_hash=plan.plan_hash,
             started_at=self.started.isoformat(),
             report_json=json.dumps(report.to_json(), sort_keys=True),
-            keep_docs=soft,
+            keep_docs=self.soft,
             hard_delete=plan.reconciliation.delete_policy == "auto_delete_missing",
-            soft_delete=soft,
+            soft_delete=self.soft,
             watermark=after,
             hash_algorithm=HASH_ALGORITHM,
+            failed_upserts=frozenset(f.id for f in failed if f.operation == "upsert"),
+            failed_deletes=frozenset(f.id for f in failed if f.operation == "delete"),
+            source=outcome.commit,
         )
+
+    def _mark(self, store: ObjectStore, delivered: DeliveryResult | None) -> None:
+        details: dict[str, object] = {"report": self.report.to_json()}
+        if delivered is not None:
+            details["failed"] = [{"id": f.id, "operation": f.operation, "reason": f.reason} for f in delivered.failed]
         try:
-            store.commit(con, commit)
-        except BaseException:
-            publication.retract()
-            raise
-        return report
+            mark_committed(store, self.report.run_id, details)
+        except RuntimeFailure as exc:  # the state is committed: the next run writes the marker
+            self.report.notes.append(f"the commit marker could not be written ({exc}); the next run writes it")
 
 
 def execute(
     plan: Plan,
     options: ExecOptions,
     *,
-    open_extractor: OpenExtractor | None = None,
+    open_pull: OpenPull | None = None,
     resolve_secret: ResolveSecret | None = None,
+    deliver: Deliver | None = None,
 ) -> RunReport:
     """Run `plan` once. Raises a RuntimeFailure (message free of secrets) when anything fails."""
-    run = _Run(plan, options, open_extractor or _default_open_extractor, resolve_secret or _default_resolve_secret)
+    run = _Run(plan, options, open_pull or _open_pull, resolve_secret or _default_resolve_secret, deliver)
     try:
         report = run.execute()
     except RuntimeFailure as failure:
-        raise type(failure)(redact(str(failure), run.secrets)) from None
+        raise type(failure)(redact(str(failure), run.secrets.values())) from None
     except (duckdb.Error, OSError) as exc:  # the state file or scratch space: still one line, still no secret
         raise StateError(
-            redact(f"the run failed in its local state: {type(exc).__name__}: {exc}", run.secrets)
+            redact(f"the run failed in its local state: {type(exc).__name__}: {exc}", run.secrets.values())
         ) from None
     report.duration_seconds = time.monotonic() - run.t0
     return report
+
+
+def _open_pull(context: PullContext) -> Pull:
+    return open_pull(context)

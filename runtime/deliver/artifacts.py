@@ -28,9 +28,19 @@ class FileDigest:
     sha256: str
 
 
-def _append(con: duckdb.DuckDBPyConnection, sql: str, writer: LineWriter) -> None:
-    for batch in con.sql(sql).to_arrow_reader(_BATCH_ROWS):
+_BATCH_BYTES = 32 << 20
+
+
+def _append(con: duckdb.DuckDBPyConnection, sql: str, writer: LineWriter, rows: int = _BATCH_ROWS) -> None:
+    for batch in con.sql(sql).to_arrow_reader(rows):
         writer.write(batch.column(0))
+
+
+def _rows_for(con: duckdb.DuckDBPyConnection, width_sql: str) -> int:
+    """Rows per batch so that a batch of the widest lines stays near _BATCH_BYTES."""
+    row = con.execute(width_sql).fetchall()
+    widest = int(row[0][0] or 0) if row else 0
+    return max(1, min(_BATCH_ROWS, _BATCH_BYTES // (widest + 64)))
 
 
 def finish_artifacts(
@@ -52,6 +62,7 @@ def finish_artifacts(
             f"{flag}, true, {when}, strftime(m.deleted_at, '%Y-%m-%dT%H:%M:%SZ'))))::VARCHAR || chr(10)"
             " FROM missing m JOIN st.documents d ON d.id = m.id",
             upserts,
+            _rows_for(con, "SELECT max(length(d.doc)) FROM missing m JOIN st.documents d ON d.id = m.id"),
         )
     folder = upserts.path.parent
     files = {"upserts.ndjson": FileDigest("upserts.ndjson", upserts.lines, upserts.close())}

@@ -52,6 +52,10 @@ class ObjectStore(Protocol):
         """Remove `key`; absent is fine."""
         ...
 
+    def delete_prefix(self, prefix: str) -> None:
+        """Remove every object under `prefix` (a folder-like `runs/<id>/`), including incomplete writes."""
+        ...
+
 
 class FileStore:
     """`file://` URIs: a folder on this machine. Writes go to a temp file, are fsynced, then renamed."""
@@ -91,11 +95,34 @@ class FileStore:
             raise StateError(f"cannot write {self.uri(key)}: {exc.strerror or exc}") from None
 
     def put_file(self, key: str, path: Path, *, content_type: str) -> None:
+        if self._link(key, path):
+            return
+
         def fill(out: _Writable) -> None:
             with open(path, "rb") as source:
                 shutil.copyfileobj(source, out, 1 << 20)
 
         self._write(key, fill)
+
+    def _link(self, key: str, path: Path) -> bool:
+        """On the same file system, publish `path` by a hard link (no copy of a large file); False if not."""
+        target = self._path(key)
+        temp = target.with_name(f".{target.name}.link.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp.unlink(missing_ok=True)
+            os.link(path, temp)
+        except OSError:
+            return False
+        try:
+            _fsync(temp)
+            os.replace(temp, target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise StateError(f"cannot write {self.uri(key)}: {exc.strerror or exc}") from None
+        return True
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         self._write(key, lambda out: out.write(data))
@@ -136,6 +163,15 @@ class FileStore:
         except OSError as exc:
             raise StateError(f"cannot delete {self.uri(key)}: {exc.strerror or exc}") from None
 
+    def delete_prefix(self, prefix: str) -> None:
+        folder = self._path(prefix.rstrip("/"))
+        try:
+            shutil.rmtree(folder)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StateError(f"cannot delete {self.uri(prefix)}: {exc.strerror or exc}") from None
+
 
 class _Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
@@ -145,13 +181,17 @@ class _Filler(Protocol):
     def __call__(self, out: _Writable, /) -> object: ...
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable: on POSIX the directory entry is only on disk once the directory is synced."""
-    fd = os.open(folder, os.O_RDONLY)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable: on POSIX the directory entry is only on disk once the directory is synced."""
+    _fsync(folder)
 
 
 def store_for(base_uri: str) -> ObjectStore:

@@ -2,8 +2,14 @@
 
 Document JSON (one line of upserts.ndjson):
     {"id", "structData": {"title", "uri", <metadata fields>, [<soft-delete flag>: false]},
-     "content": {"mimeType", "rawBytes" (base64)}, "aclInfo": {"readers": [{"principals": [...]}]}}
-`aclInfo` is omitted when the record has no principals; `content` when the mapping has no content template.
+     "content": {"mimeType", "rawBytes" (base64)} or {"mimeType", "uri"},
+     "aclInfo": {"readers": [{"principals": [...]}]}}
+`aclInfo` is omitted when the record has no principals; `content` when there is no content template and the
+source supplies no content (`__content` / `__content_uri`, see `runtime.sources.base`).
+
+Fields are read through a `FieldAccess` (`runtime.map.fields`): by column for "columns" records, by dotted JSON
+path for "json" records. A "json" record of a push plan may carry a whole canonical document (`__document`,
+`runtime.map.canonical`), used instead of the field mapping.
 
 The content hash covers every part of the document plus a fingerprint of the mapping, so a changed record or a
 changed mapping re-upserts the document and nothing else does. It is computed from the parts (not the JSON), so
@@ -20,10 +26,13 @@ import duckdb
 import pyarrow as pa
 
 from compiler.plan import Plan, Template, to_data
-from runtime.errors import ConfigError, MappingError
+from runtime.errors import ConfigError
+from runtime.map import canonical
+from runtime.map.fields import ColumnAccess, FieldAccess, JsonAccess
 from runtime.map.ids import document_id_sql, raw_id_sql
 from runtime.map.sql import col, ident, literal
 from runtime.map.templates import rendered_column, template_sql
+from runtime.sources.base import CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN, RecordFormat
 
 HASH_ALGORITHM = "duckdb-hash:" + duckdb.__version__.rsplit(".", 1)[0]
 """Names the function behind content hashes; a DuckDB minor upgrade may change `hash()`."""
@@ -31,7 +40,7 @@ HASH_ALGORITHM = "duckdb-hash:" + duckdb.__version__.rsplit(".", 1)[0]
 
 @dataclass(frozen=True, slots=True)
 class DocumentSql:
-    """SQL over a chunk `c`: `raw_id`, `hash`, `watermark` (or None) and `document` (JSON text).
+    """SQL over a chunk `c`: `raw_id`, `id`, `hash`, `watermark` (or None) and `document` (JSON text).
 
     `id` reads the column `__gs_raw` (the raw id, computed first); `document` reads the document id `c.__gs_id`.
     """
@@ -42,6 +51,7 @@ class DocumentSql:
     watermark: str | None
     document: str
     jinja_templates: tuple[tuple[str, Template], ...]
+    record_format: RecordFormat
 
 
 def mapping_fingerprint(plan: Plan) -> str:
@@ -54,22 +64,33 @@ def mapping_fingerprint(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _principals_sql(field: str, schema: pa.Schema) -> str:
-    """A LIST(VARCHAR) of trimmed, non-empty principals from a list column or a comma-separated string."""
-    kind = schema.field(field).type
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
-        items = f"list_transform({col(field)}, lambda x: trim(CAST(x AS VARCHAR)))"
-    else:
-        items = f"list_transform(string_split(CAST({col(field)} AS VARCHAR), ','), lambda x: trim(x))"
-    return f"coalesce(list_filter({items}, lambda x: x IS NOT NULL AND x <> ''), [])"
+def _content(plan: Plan, access: FieldAccess, columns: frozenset[str]) -> tuple[str | None, list[str]]:
+    """(SQL of the `content` object, or None; what the hash must cover for it)."""
+    mapping = plan.mapping
+    mime = literal(mapping.mime_type)
+    if MIME_TYPE_COLUMN in columns:
+        mime = f"coalesce({col(MIME_TYPE_COLUMN)}, {mime})"
+    inline = f"json_object('mimeType', {mime}, 'rawBytes', to_base64({col(CONTENT_COLUMN)}))"
+    linked = f"json_object('mimeType', {mime}, 'uri', {col(CONTENT_URI_COLUMN)})"
+    supplied = [name for name in (CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN) if name in columns]
+    if CONTENT_COLUMN in columns and CONTENT_URI_COLUMN in columns:
+        return f"CASE WHEN {col(CONTENT_COLUMN)} IS NOT NULL THEN {inline} ELSE {linked} END", supplied
+    if CONTENT_COLUMN in columns:
+        return inline, supplied
+    if CONTENT_URI_COLUMN in columns:
+        return linked, supplied
+    if mapping.content:
+        text = template_sql(mapping.content, "content", access)
+        return f"{{'mimeType': {mime}, 'rawBytes': to_base64(encode({text}))}}", supplied
+    return None, supplied
 
 
-def _hash_sql(plan: Plan, templates: tuple[tuple[str, Template], ...]) -> str:
-    """DuckDB's 64-bit `hash()` over the mapping fingerprint and every source column the document reads.
+def _hash_sql(plan: Plan, access: FieldAccess, templates: tuple[tuple[str, Template], ...], extra: list[str]) -> str:
+    """DuckDB's 64-bit `hash()` over the mapping fingerprint and every source value the document reads.
 
-    Hashing the columns (not the rendered text) gives the same change detection, since the document is a
+    Hashing the values (not the rendered text) gives the same change detection, since the document is a
     function of them and of the mapping, and costs no string building: an unchanged re-sync renders nothing.
-    Each value is hashed separately, so text moving between columns changes the hash. 3-5x faster than md5 on
+    Each value is hashed separately, so text moving between fields changes the hash. 3-5x faster than md5 on
     500-byte bodies; `HASH_ALGORITHM` is stored with the state so a DuckDB upgrade that changed `hash()` costs
     one full re-upsert, never a missed change.
     """
@@ -82,44 +103,36 @@ def _hash_sql(plan: Plan, templates: tuple[tuple[str, Template], ...]) -> str:
             parts.append(col(rendered_column(role)))
         else:
             names |= {value for kind, value in template.parts if kind == "field"}
-    parts += [col(name) for name in sorted(names)]
+    parts += [access.hashed(name) for name in sorted(names)]
+    parts += [col(name) for name in extra]
     return f"hash({', '.join(parts)})"
 
 
-def _need(field: str, columns: frozenset[str], what: str) -> str:
-    if field not in columns:
-        raise MappingError(
-            f"the mapping's {what} is {field!r} but the query returns no such column"
-            f" (columns: {', '.join(sorted(columns))}); add it to the SELECT or fix the mapping"
-        )
-    return field
-
-
-def compile_mapping(plan: Plan, schema: pa.Schema) -> DocumentSql:
+def compile_mapping(plan: Plan, schema: pa.Schema, record_format: RecordFormat = "columns") -> DocumentSql:
     """Build the document SQL for chunks with this Arrow schema (column names and types)."""
     mapping = plan.mapping
     columns = frozenset(schema.names)
-    raw = raw_id_sql(col(_need(mapping.id.field, columns, "id field")))
+    access: FieldAccess = ColumnAccess(schema) if record_format == "columns" else JsonAccess()
+    raw = raw_id_sql(access.text(access.require(mapping.id.field, "id field")))
     templates = tuple((role, t) for role, t in (("content", mapping.content), ("uri", mapping.uri)) if t)
     jinja = tuple((role, t) for role, t in templates if t.kind == "jinja")
     for _, template in jinja:
         for variable in template.variables:
-            _need(variable, columns, f"template variable {{{{ {variable} }}}}")
+            access.require(variable, f"template variable {{{{ {variable} }}}}")
 
-    # (json key, SQL value, hash text) of structData, in output order.
+    # structData keys and their SQL values, in output order.
     struct: list[tuple[str, str]] = []
     if mapping.title_field:
-        struct.append(
-            ("title", f"coalesce(CAST({col(_need(mapping.title_field, columns, 'title field'))} AS VARCHAR), '')")
-        )
+        title = access.text(access.require(mapping.title_field, "title field"))
+        struct.append(("title", f"coalesce({title}, '')"))
     if mapping.uri:
-        struct.append(("uri", template_sql(mapping.uri, "uri", columns)))
+        struct.append(("uri", template_sql(mapping.uri, "uri", access)))
     reserved = {key for key, _ in struct} | {plan.reconciliation.soft_delete_flag_field}
     reserved.add(plan.reconciliation.soft_delete_time_field)
     for field in mapping.metadata_fields:
         if field in reserved:
             raise ConfigError(f"metadata field {field!r} collides with a structData key the runtime writes")
-        struct.append((field, col(_need(field, columns, "metadata field"))))
+        struct.append((field, access.value(access.require(field, "metadata field"))))
     soft = plan.reconciliation.delete_policy == "soft_delete_only"
     struct_args = [f"{literal(key)}: {value}" for key, value in struct]
     if soft:
@@ -127,24 +140,25 @@ def compile_mapping(plan: Plan, schema: pa.Schema) -> DocumentSql:
 
     # Documents are DuckDB structs rendered by to_json: twice as fast as nested json_object calls.
     top = ["'id': c.__gs_id", f"'structData': {{{', '.join(struct_args)}}}"]
-    if mapping.content:
-        content = template_sql(mapping.content, "content", columns)
-        top.append(f"'content': {{'mimeType': {literal(mapping.mime_type)}, 'rawBytes': to_base64(encode({content}))}}")
+    content, content_columns = _content(plan, access, columns)
+    if content is not None:
+        top.append(f"'content': {content}")
     principals: list[str] = []
     for acl_field, key in ((mapping.acl_users_field, "userId"), (mapping.acl_groups_field, "groupId")):
         if acl_field:
-            items = _principals_sql(_need(acl_field, columns, "ACL field"), schema)
+            items = access.principals(access.require(acl_field, "ACL field"))
             principals.append(f"list_transform({items}, lambda x: to_json({{{literal(key)}: x}}))")
     document = f"to_json({{{', '.join(top)}}})"
     if principals:
         listed = principals[0] if len(principals) == 1 else f"list_concat({', '.join(principals)})"
         with_acl = f"to_json({{{', '.join(top)}, 'aclInfo': {{'readers': [{{'principals': {listed}}}]}}}})"
         document = f"CASE WHEN len({listed}) = 0 THEN {document} ELSE {with_acl} END"
-
-    hash_sql = _hash_sql(plan, templates)
+    hash_sql = _hash_sql(plan, access, templates, content_columns)
 
     watermark = plan.extraction.watermark_field
-    watermark_sql = col(_need(watermark, columns, "watermark field")) if watermark else None
+    watermark_sql = access.watermark(access.require(watermark, "watermark field")) if watermark else None
+    if record_format == "json" and plan.mode == "rest_push":
+        raw, document, hash_sql = canonical.either(plan, raw, document, hash_sql, mapping_fingerprint(plan))
     return DocumentSql(
         raw_id=raw,
         id=document_id_sql("__gs_raw", mapping.id),
@@ -152,6 +166,7 @@ def compile_mapping(plan: Plan, schema: pa.Schema) -> DocumentSql:
         watermark=watermark_sql,
         document=f"CAST({document} AS VARCHAR)",
         jinja_templates=jinja,
+        record_format=record_format,
     )
 
 

@@ -1,14 +1,21 @@
 """`fields` templates as DuckDB string concatenation; `jinja` templates read a column rendered in Python.
 
-A `fields` template is literal text and `{{ field }}` substitutions, so it runs vectorised: NULL renders as the
-empty string (the Jinja path does the same, see `runtime.map.jinja`).
+A `fields` template is literal text and `{{ field }}` substitutions, so it runs vectorised: NULL (or, for a JSON
+record, an absent key) renders as the empty string (the Jinja path does the same, see `runtime.map.jinja`).
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from compiler.plan import Template
-from runtime.errors import MappingError
-from runtime.map.sql import col, ident, literal
+from runtime.map.sql import col, literal
+
+
+class _Access(Protocol):
+    def require(self, field: str, what: str) -> str: ...
+
+    def text(self, field: str) -> str: ...
 
 
 def rendered_column(role: str) -> str:
@@ -16,7 +23,7 @@ def rendered_column(role: str) -> str:
     return f"__gs_{role}"
 
 
-def template_sql(template: Template, role: str, columns: frozenset[str]) -> str:
+def template_sql(template: Template, role: str, access: _Access) -> str:
     """SQL text expression of a template over the chunk alias `c`."""
     if template.kind == "jinja":
         return col(rendered_column(role))
@@ -25,12 +32,8 @@ def template_sql(template: Template, role: str, columns: frozenset[str]) -> str:
         if kind == "text":
             pieces.append(literal(value))
             continue
-        if value not in columns:
-            raise MappingError(
-                f"the {role} template uses {{{{ {value} }}}} but the query returns no column {value!r}"
-                f" (columns: {', '.join(sorted(columns))}); add it to the SELECT or fix the template"
-            )
-        pieces.append(f"coalesce(CAST(c.{ident(value)} AS VARCHAR), '')")
+        field = access.require(value, f"{role} template's {{{{ {value} }}}}")
+        pieces.append(f"coalesce({access.text(field)}, '')")
     if not pieces:
         return "''"
     return "(" + " || ".join(pieces) + ")"

@@ -1,22 +1,28 @@
 """The diff, in SQL over the staged `keys`/`docs` and the state's `known` (a full outer join on id).
 
 new / changed / restored come from `docs` (built while staging); unchanged = extracted - upserted; missing =
-known live documents absent from a complete snapshot. What happens to missing documents is the delete policy:
-  auto_delete_missing  -> `missing` holds them; they are written to deletes.ndjson
+known live documents absent from a complete snapshot, plus the known documents a source deleted explicitly (push
+DELETE events, staged in `explicit(raw_id)`). What happens to missing documents is the delete policy:
+  auto_delete_missing  -> `missing` holds them; they are written to deletes.ndjson. Documents only soft-deleted
+                          under an earlier soft_delete_only policy count as live here, so a policy switch
+                          converges: the next complete snapshot deletes what is absent, marked or not
   soft_delete_only     -> `missing` holds those with a stored copy; they are re-upserted with the mark
   never_delete         -> `missing` stays empty; they are only counted
-An incremental extraction never reads the whole source, so absence means nothing and nothing is missing.
+An incremental extraction never reads the whole source, so absence means nothing: only explicit deletes count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from compiler.plan import Plan
 from runtime.db import one
 from runtime.errors import MappingError
+from runtime.map.ids import document_id_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,10 @@ class Changes:
     soft_deleted: int
     missing_kept: int
     soft_unmarkable: int
+    unknown_deletes: int = 0
+    """Explicit deletes of ids this connector's state does not know: nothing is sent for them."""
+    snapshot: bool = True
+    """The extraction was a complete snapshot (absence counted as deletion)."""
 
     @property
     def deletions(self) -> int:
@@ -76,17 +86,35 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def stage_explicit_deletes(con: duckdb.DuckDBPyConnection, plan: Plan, raw_ids: Sequence[str]) -> None:
+    """The source's explicit deletes as the temp table `explicit(id)` of document ids."""
+    con.register("explicit_raw", pa.table({"raw_id": pa.array(list(raw_ids), pa.string())}))
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE explicit AS SELECT DISTINCT {document_id_sql('raw_id', plan.mapping.id)} AS id"
+            " FROM explicit_raw WHERE raw_id IS NOT NULL AND raw_id <> ''"
+        )
+    finally:
+        con.unregister("explicit_raw")
+
+
 def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool, state_has_docs: bool) -> Changes:
-    """Count the changes and fill the temp table `missing(id, deleted_at)` per the delete policy."""
+    """Count the changes and fill the temp table `missing(id, deleted_at)` per the delete policy.
+
+    Reads `keys`, `docs`, `known` and `explicit` (create it empty when the source deleted nothing)."""
     status = dict(con.execute(f"SELECT status, count(*) FROM ({DOC_STATUS}) GROUP BY status").fetchall())
     extracted = _count(con, "SELECT count(*) FROM keys")
     known = _count(con, "SELECT count(*) FROM known WHERE NOT coalesce(deleted, false)")
     policy = plan.reconciliation.delete_policy
+    # Under auto_delete_missing a soft-deleted document still exists in the data store: it is deleted too.
+    live = "true" if policy == "auto_delete_missing" else "NOT coalesce(k.deleted, false)"
     con.execute(
         "CREATE TEMP TABLE missing_all AS SELECT k.id, now() AS deleted_at FROM known k"
-        " ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id WHERE NOT coalesce(k.deleted, false) AND ?",
+        f" ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id WHERE {live} AND"
+        " (? OR k.id IN (SELECT id FROM explicit))",
         [complete_snapshot],
     )
+    unknown = _count(con, "SELECT count(*) FROM explicit WHERE id NOT IN (SELECT id FROM known)")
     if policy == "soft_delete_only" and state_has_docs:
         con.execute(
             "CREATE TEMP TABLE missing AS SELECT m.* FROM missing_all m JOIN st.documents d ON d.id = m.id"
@@ -110,4 +138,6 @@ def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool,
         soft_deleted=acted if policy == "soft_delete_only" else 0,
         missing_kept=missing_all if policy == "never_delete" else 0,
         soft_unmarkable=missing_all - acted if policy == "soft_delete_only" else 0,
+        unknown_deletes=unknown,
+        snapshot=complete_snapshot,
     )

@@ -19,18 +19,19 @@ def check_delete_guard(guard: DeleteGuard, changes: Changes, *, allow: bool) -> 
     deletions, population = changes.deletions, changes.known
     if deletions == 0 or allow:
         return
-    if changes.extracted == 0 and population > 0:
+    verb = "soft-delete" if changes.soft_deleted and not changes.deleted else "delete"
+    if changes.snapshot and changes.extracted == 0 and population > 0:
         raise DeleteGuardTripped(
-            f"delete guard: the source returned no rows but {population} documents are known; this run would"
-            f" delete all {deletions} of them. Nothing was changed. Check the query and its permissions;"
-            f" if the source is really empty, rerun with {OVERRIDE}"
+            f"delete guard: the source returned no records but {population} documents are known; this run would"
+            f" {verb} all {deletions} of them. Nothing was changed. Check the source (query, API, folder) and its"
+            f" permissions; if it is really empty, rerun with {OVERRIDE}"
         )
     if population < guard.min_population:
         return
     percent = 100.0 * deletions / population
     if deletions > guard.max_delete_count or percent > guard.max_delete_percent:
         raise DeleteGuardTripped(
-            f"delete guard: this run would delete {deletions} of {population} known documents ({percent:.1f}%),"
+            f"delete guard: this run would {verb} {deletions} of {population} known documents ({percent:.1f}%),"
             f" over the limit of {guard.max_delete_percent:g}% or {guard.max_delete_count} documents"
             f" (applies from {guard.min_population} known documents). Nothing was changed. If this is"
             f" intended, rerun with {OVERRIDE}"

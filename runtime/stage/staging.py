@@ -9,6 +9,10 @@ The result streams back in small Arrow batches: rendered lines go straight to th
 record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's scratch DuckDB, which spills
 to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
 first sync never holds documents in memory; the cost per record does not grow with the size of the state.
+
+Memory is bounded in bytes, not rows: input batches are sliced to about `SLICE_BYTES` (DuckDB scans an Arrow
+stream a batch at a time, so a slice bounds the rows a thread renders at once: 1 MiB documents go a few at a
+time), and result batches hold about `LINE_BYTES` of rendered lines.
 """
 
 from __future__ import annotations
@@ -27,39 +31,43 @@ from runtime.db import one
 from runtime.deliver.lines import LineWriter
 from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
+from runtime.sources.base import PART_COLUMN, RecordFormat
 
 LINE_BATCH = 16_384
+"""Most rows per result batch (fewer when records are large, see `_line_batch`)."""
+LINE_BYTES = 32 << 20
+SLICE_BYTES = 8 << 20
 FLUSH_ROWS = 262_144
-BASE_MEMORY_MB = 128
 KNOWN_BYTES_PER_DOC = 40
 
-_KEYS = "raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT"
+_KEYS = "raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT, part VARCHAR"
 
 
 @dataclass(frozen=True, slots=True)
 class StageResult:
-    """What staging saw: rows extracted and the watermark column's DuckDB type (None without one)."""
+    """What staging saw: rows extracted and the watermark column's DuckDB type (None without one; `JSON` for
+    "json" records, whose checkpoint type is settled from the values, see `runtime.state.checkpoint`)."""
 
     rows: int
     watermark_type: str | None
 
 
-def open_workspace(folder: Path, memory_limit: str = f"{BASE_MEMORY_MB}MB") -> duckdb.DuckDBPyConnection:
+def open_workspace(folder: Path, memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
     """The run's scratch DuckDB: in memory, spilling to `folder/spill` past the memory limit.
 
     Not a database file: closing a file runs a checkpoint that writes the staged tables to disk only for the
     folder to be deleted (~0.2 s per 1M records).
     """
     con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET memory_limit = '{int(memory_limit_mb)}MB'")
     con.execute(f"SET temp_directory = '{str(folder / 'spill').replace(chr(39), chr(39) * 2)}'")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
 
-def size_memory(con: duckdb.DuckDBPyConnection) -> int:
-    """Give DuckDB room for the state's hash table (~40 bytes a known document) on top of a fixed base.
+def size_memory(con: duckdb.DuckDBPyConnection, base_mb: int) -> int:
+    """Give DuckDB room for the state's hash table (~40 bytes a known document) on top of the base limit.
 
     Staging joins every record with `known`; if that hash table does not fit, DuckDB partitions and spills
     both sides, the streamed records with all their columns included, and an unchanged re-sync of 5M rows
@@ -67,7 +75,7 @@ def size_memory(con: duckdb.DuckDBPyConnection) -> int:
     """
     row = one(con, "SELECT count(*) FROM known")
     known = int(row[0]) if row else 0
-    limit = BASE_MEMORY_MB + known * KNOWN_BYTES_PER_DOC // (1024 * 1024)
+    limit = int(base_mb) + known * KNOWN_BYTES_PER_DOC // (1024 * 1024)
     con.execute(f"SET memory_limit = '{limit}MB'")
     return limit
 
@@ -79,16 +87,23 @@ class _Source:
     original exception (a SourceError, a MappingError) is kept here and re-raised by `stage_batches`.
     """
 
-    def __init__(self, plan: Plan, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, plan: Plan, record_format: RecordFormat, progress: Callable[[int], None] | None) -> None:
         self.plan = plan
+        self.record_format = record_format
         self.progress = progress
         self.rows = 0
         self.failure: BaseException | None = None
 
     def prepare(self, batch: pa.RecordBatch, sql: DocumentSql) -> pa.RecordBatch:
-        self._check_ids(batch)
+        if self.record_format == "columns":
+            self._check_ids(batch)
         if sql.jinja_templates:
-            table = render_jinja_columns(pa.Table.from_batches([batch]), sql.jinja_templates, self._id_field)
+            table = render_jinja_columns(
+                pa.Table.from_batches([batch]),
+                sql.jinja_templates,
+                self._id_field,
+                json_records=self.record_format == "json",
+            )
             batch = table.combine_chunks().to_batches()[0] if table.num_rows else _empty(table.schema)
         self.rows += batch.num_rows
         if self.progress is not None:
@@ -116,20 +131,44 @@ class _Source:
         self, first: pa.RecordBatch, rest: Iterator[pa.RecordBatch], sql: DocumentSql
     ) -> Iterator[pa.RecordBatch]:
         try:
-            yield first
+            yield from _slices(first)
             for batch in rest:
-                yield self.prepare(batch, sql)
+                yield from _slices(self.prepare(batch, sql))
         except BaseException as exc:
             self.failure = exc
             raise
+
+
+def _slices(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+    """Zero-copy slices of about SLICE_BYTES each (the whole batch when it is small)."""
+    size = batch.nbytes
+    if size <= SLICE_BYTES or batch.num_rows <= 1:
+        yield batch
+        return
+    rows = max(1, batch.num_rows * SLICE_BYTES // size)
+    for start in range(0, batch.num_rows, rows):
+        yield batch.slice(start, rows)
+
+
+def _line_batch(first: pa.RecordBatch) -> int:
+    """Rows per result batch so that one batch of rendered lines stays near LINE_BYTES (JSON and base64 make a
+    document about 1.5x its record)."""
+    per_row = 3 * int(first.nbytes) // max(1, 2 * first.num_rows) + 256
+    return int(max(1, min(LINE_BATCH, LINE_BYTES // per_row)))
 
 
 def _empty(schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist([], schema=schema)
 
 
-def _query(sql: DocumentSql, compare: bool, render: bool) -> str:
-    raw = f"(SELECT {sql.raw_id} AS __gs_raw, * FROM stage_source c)"
+def _query(sql: DocumentSql, compare: bool, render: bool, has_part: bool) -> str:
+    # A record without an id fails the run, naming it (for "json" records by its text: they have no row order).
+    missing = (
+        "error('a record has an empty or missing id: ' || left(c.__record, 300))"
+        if sql.record_format == "json"
+        else "error('a record has an empty or NULL id')"
+    )
+    raw = f"(SELECT coalesce(NULLIF({sql.raw_id}, ''), {missing}) AS __gs_raw, * FROM stage_source c)"
     ids = f"(SELECT {sql.id} AS __gs_id, {sql.hash} AS __gs_hash, * FROM {raw} c)"
     keyed = f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
     match = "s.hash = c.__gs_hash AND s.idh = c.__gs_idh" if compare else "false"
@@ -139,10 +178,11 @@ def _query(sql: DocumentSql, compare: bool, render: bool) -> str:
     # `status`: NULL unchanged, `restored` (soft-deleted, back unchanged), else `pending` (new or changed:
     # settled once, after staging, in `runtime.reconcile.diff`). The raw id is kept only where it differs from
     # the document id (it names records in duplicate-id errors).
+    part = f"CAST(c.{PART_COLUMN} AS VARCHAR)" if has_part else "NULL::VARCHAR"
     return (
-        "SELECT nullif(__gs_raw, __gs_id) AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash"
-        f"{wm}, CASE WHEN s.hash IS NULL THEN 'pending' WHEN s.deleted THEN 'restored' END AS status{line}"
-        f" FROM {keyed} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON {match}"
+        "SELECT nullif(__gs_raw, __gs_id) AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash,"
+        f" {part} AS part{wm}, CASE WHEN s.hash IS NULL THEN 'pending' WHEN s.deleted THEN 'restored' END AS status"
+        f"{line} FROM {keyed} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON {match}"
     )
 
 
@@ -161,7 +201,7 @@ class _Sink:
         self.keep_docs = keep_docs and upserts is not None
         self.created = False
         self.has_watermark = False
-        self.key_names = ["raw_id", "id", "idh", "hash"]
+        self.key_names = ["raw_id", "id", "idh", "hash", "part"]
         self.keys = _Buffer(writer, "keys")
         self.docs = _Buffer(writer, "docs")
 
@@ -177,11 +217,11 @@ class _Sink:
         status = batch.column("status")
         if status.null_count == batch.num_rows:
             return
-        columns = ["id", "idh", "hash", "status"] + (["line"] if self.keep_docs else [])
+        columns = ["id", "idh", "hash", "status", "part"] + (["line"] if self.keep_docs else [])
         upserted = batch.select(columns).filter(pc.is_valid(status))
         if self.keep_docs:
             self.writer.register("stage_result", upserted)
-            self.writer.execute("INSERT INTO docs SELECT id, idh, hash, status, line FROM stage_result")
+            self.writer.execute("INSERT INTO docs SELECT id, idh, hash, status, part, line FROM stage_result")
             self.writer.unregister("stage_result")
         else:
             self.docs.add(_copy(upserted, columns))
@@ -228,6 +268,7 @@ def stage_batches(
     compare_hashes: bool,
     upserts: LineWriter | None,
     keep_docs: bool,
+    record_format: RecordFormat = "columns",
     progress: Callable[[int], None] | None = None,
 ) -> StageResult:
     """Stage every batch; afterwards `keys` and `docs` exist (empty when nothing was extracted).
@@ -235,22 +276,23 @@ def stage_batches(
     Documents to upsert are rendered once and appended to `upserts` (None in a dry run: nothing is rendered);
     `keep_docs` also keeps their JSON in `docs` for the state (soft_delete_only needs it later).
     """
-    con.execute("CREATE TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, doc VARCHAR)")
-    source = _Source(plan, progress)
+    con.execute("CREATE TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, part VARCHAR, doc VARCHAR)")
+    source = _Source(plan, record_format, progress)
     rest = iter(batches)
     first = next(rest, None)
     if first is None:
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
-    sql = compile_mapping(plan, first.schema)
+    sql = compile_mapping(plan, first.schema, record_format)
     first = source.prepare(first, sql)
     stream = source.stream(first, rest, sql)
     sink = _Sink(con.cursor(), upserts, keep_docs)
     con.register("stage_source", pa.RecordBatchReader.from_batches(first.schema, stream))
+    query = _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names)
     # The state's hash table must be the one built (once); never the stream, which would be held whole.
     con.execute("SET disabled_optimizers = 'build_side_probe_side'")
     try:
-        for batch in con.sql(_query(sql, compare_hashes, upserts is not None)).to_arrow_reader(LINE_BATCH):
+        for batch in con.sql(query).to_arrow_reader(_line_batch(first)):
             sink.take(batch)
         sink.flush()
     except Exception:
@@ -276,4 +318,4 @@ def stage_batches(
     if sink.has_watermark:
         row = one(con, "SELECT typeof(wm) FROM keys WHERE wm IS NOT NULL LIMIT 1")
         wm_type = None if row is None else str(row[0])
-    return StageResult(rows=source.rows, watermark_type=wm_type)
+    return StageResult(rows=source.rows, watermark_type="JSON" if record_format == "json" and wm_type else wm_type)

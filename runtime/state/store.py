@@ -1,18 +1,22 @@
 """The connector's state file: `<state-dir>/<connector>.duckdb`, attached to the run's DuckDB as `st`.
 
-Tables
+Tables (schema 2)
     meta(key, value)             schema_version, connector, hash_algorithm
-    documents(id, hash, last_upserted_run, missing_since_run, deleted, deleted_at, doc)
+    documents(id, hash, last_upserted_run, missing_since_run, deleted, deleted_at, doc, part)
                                  `doc` (the last upserted JSON) is kept only under soft_delete_only, which must
-                                 re-upsert a vanished document with its mark
-    watermark(field, type, value)
+                                 re-upsert a vanished document with its mark; `part` is the source part (a file)
+                                 the document came from, for sources that skip unchanged parts
+    watermark(field, type, value, format)
     runs(run_id, started_at, finished_at, plan_hash, report)
+    source_*                     a source's own tables (`runtime.sources.base.SourceCommit`)
 
 "Last seen": a document was seen by every successful run since it was written, except when
 `missing_since_run` names the first complete snapshot that lacked it (kept under never_delete).
 
-A run reads the state through the in-memory temp table `known(id, idh, hash, deleted)` (idh = hash(id)). The state changes only in `commit`, in one
-transaction, after the run's artifacts are in place. A missing state file is created only by that commit.
+A run reads the state through the in-memory temp table `known(id, idh, hash, deleted, part)` (idh = hash(id)).
+The state changes only in `commit`, in one transaction. The first commit writes a new file beside the state's
+path and renames it into place only once it holds a committed run, so a crash never leaves a half-made state;
+a file without a committed run (left by an earlier version) is recognised and replaced.
 """
 
 from __future__ import annotations
@@ -20,26 +24,38 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
 
 from runtime.db import one
 from runtime.errors import StateError
 from runtime.state.watermark import Watermark, checked_type
 
-SCHEMA_VERSION = "1"
+if TYPE_CHECKING:  # the seam imports the watermark type from here
+    from runtime.sources.base import SourceCommit
+
+SCHEMA_VERSION = "2"
+_READABLE_VERSIONS = ("1", "2")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS st.meta (key VARCHAR, value VARCHAR);
 CREATE TABLE IF NOT EXISTS st.documents (
     id VARCHAR, hash UBIGINT, last_upserted_run VARCHAR, missing_since_run VARCHAR, deleted BOOLEAN,
-    deleted_at TIMESTAMPTZ, doc VARCHAR);
-CREATE TABLE IF NOT EXISTS st.watermark (field VARCHAR, type VARCHAR, value VARCHAR);
+    deleted_at TIMESTAMPTZ, doc VARCHAR, part VARCHAR);
+CREATE TABLE IF NOT EXISTS st.watermark (field VARCHAR, type VARCHAR, value VARCHAR, format VARCHAR);
 CREATE TABLE IF NOT EXISTS st.runs (
     run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, plan_hash VARCHAR, report VARCHAR);
+"""
+
+_MIGRATE_1_TO_2 = """
+ALTER TABLE st.documents ADD COLUMN part VARCHAR;
+ALTER TABLE st.watermark ADD COLUMN format VARCHAR DEFAULT 'columns';
+UPDATE st.meta SET value = '2' WHERE key = 'schema_version';
 """
 
 
@@ -56,6 +72,11 @@ class Commit:
     soft_delete: bool
     watermark: Watermark | None
     hash_algorithm: str
+    failed_upserts: frozenset[str] = frozenset()
+    """Document ids delivery did not accept: not recorded, so the next run sends them again."""
+    failed_deletes: frozenset[str] = frozenset()
+    """Document ids delivery could not delete: kept as live, so the next run deletes them again."""
+    source: SourceCommit | None = None
 
 
 class StateStore:
@@ -66,6 +87,11 @@ class StateStore:
         self.connector = connector
         self._lock: IO[str] | None = None
         self._attached = False
+        self._version = SCHEMA_VERSION
+
+    @property
+    def _new_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".new")
 
     def lock(self) -> None:
         """Hold an exclusive lock for the whole run: one writing run per connector."""
@@ -79,6 +105,8 @@ class StateStore:
                 f"another run of connector {self.connector!r} holds {self.path}; wait for it to finish"
             ) from None
         self._lock = handle
+        for leftover in (self._new_path, Path(str(self._new_path) + ".wal")):  # a first commit that crashed
+            leftover.unlink(missing_ok=True)
 
     def release(self) -> None:
         if self._lock is not None:
@@ -86,35 +114,56 @@ class StateStore:
             self._lock = None
 
     def attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
-        """Attach an existing state file as `st` and expose `known`; with no file, `known` is empty."""
-        if self.path.exists():
+        """Attach an existing state file as `st` and expose `known`; with no usable file, `known` is empty."""
+        if self.path.exists() and self.path.stat().st_size > 0:
             mode = " (READ_ONLY)" if read_only else ""
             try:
                 con.execute(f"ATTACH '{_sql_path(self.path)}' AS st{mode}")
             except duckdb.Error as exc:
-                raise StateError(f"cannot open state file {self.path}: {exc}") from None
+                raise StateError(
+                    f"cannot open state file {self.path}: {exc}; it is not a state file this runtime can read."
+                    " Move it aside to start over (every document is then upserted once, nothing deleted)"
+                ) from None
             self._attached = True
-            self._check_meta(con)
-            # An in-memory copy: every staged chunk probes it, and a scan of the file each time costs 10x.
-            con.execute("CREATE TEMP TABLE known AS SELECT id, hash(id) AS idh, hash, deleted FROM st.documents")
-        else:
-            con.execute("CREATE TEMP TABLE known (id VARCHAR, idh UBIGINT, hash UBIGINT, deleted BOOLEAN)")
+            if self._check_meta(con):
+                part = "part" if self._version != "1" else "NULL::VARCHAR AS part"
+                # An in-memory copy: every staged chunk probes it, and a scan of the file each time costs 10x.
+                con.execute(
+                    f"CREATE TEMP TABLE known AS SELECT id, hash(id) AS idh, hash, deleted, {part} FROM st.documents"
+                )
+                return
+            # No committed run (a crash during an earlier version's first commit): the first commit replaces it.
+            con.execute("DETACH st")
+            self._attached = False
+        con.execute("CREATE TEMP TABLE known (id VARCHAR, idh UBIGINT, hash UBIGINT, deleted BOOLEAN, part VARCHAR)")
 
-    def _check_meta(self, con: duckdb.DuckDBPyConnection) -> None:
-        try:
-            meta = dict(con.execute("SELECT key, value FROM st.meta").fetchall())
-        except duckdb.Error as exc:
-            raise StateError(f"{self.path} is not a state file of this tool: {exc}") from None
-        if meta.get("schema_version") != SCHEMA_VERSION:
+    def _check_meta(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """True for a state with a committed run; False for a file that never got one (to be replaced)."""
+        listed = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'st'").fetchall()
+        tables = {str(row[0]) for row in listed}
+        if not {"meta", "runs"} <= tables or one(con, "SELECT 1 FROM st.runs LIMIT 1") is None:
+            if {t for t in tables if not t.startswith("source_")} - {"meta", "documents", "watermark", "runs"}:
+                raise StateError(f"{self.path} is not a state file of this tool (it holds other tables)")
+            return False
+        meta = dict(con.execute("SELECT key, value FROM st.meta").fetchall())
+        version = meta.get("schema_version")
+        if version not in _READABLE_VERSIONS:
             raise StateError(
-                f"{self.path} has state schema {meta.get('schema_version')!r}; this runtime reads {SCHEMA_VERSION}"
+                f"{self.path} has state schema {version!r}; this runtime reads {', '.join(_READABLE_VERSIONS)}"
             )
         if meta.get("connector") != self.connector:
             raise StateError(f"{self.path} belongs to connector {meta.get('connector')!r}, not {self.connector!r}")
+        self._version = str(version)
+        return True
 
     @property
     def attached(self) -> bool:
         return self._attached
+
+    @property
+    def legacy(self) -> bool:
+        """A schema-1 state, written before runs carried a commit marker."""
+        return self._attached and self._version == "1"
 
     def hash_algorithm(self, con: duckdb.DuckDBPyConnection) -> str | None:
         if not self._attached:
@@ -125,17 +174,33 @@ class StateStore:
     def watermark(self, con: duckdb.DuckDBPyConnection) -> Watermark | None:
         if not self._attached:
             return None
-        row = one(con, "SELECT field, type, value FROM st.watermark")
+        fmt = "format" if self._version != "1" else "'columns'"
+        row = one(con, f"SELECT field, type, value, {fmt} FROM st.watermark")
         if row is None:
             return None
-        return Watermark(field=row[0], type=checked_type(row[1]), text=row[2])
+        return Watermark(field=row[0], type=checked_type(row[1]), text=row[2], json=row[3] == "json")
+
+    def last_run(self, con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+        """(run id, report JSON) of the newest committed run."""
+        if not self._attached:
+            return None
+        row = one(con, "SELECT run_id, report FROM st.runs ORDER BY run_id DESC LIMIT 1")
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def committed_runs(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """Every committed run id with its report JSON (for repairing legacy buckets once)."""
+        if not self._attached:
+            return {}
+        return {str(r[0]): str(r[1]) for r in con.execute("SELECT run_id, report FROM st.runs").fetchall()}
 
     def commit(self, con: duckdb.DuckDBPyConnection, change: Commit) -> None:
         """Apply a run to the state in one transaction. Reads the staged `docs`, `keys` and `missing` tables."""
         created = not self._attached
         try:
             if created:
-                con.execute(f"ATTACH '{_sql_path(self.path)}' AS st")
+                for leftover in (self._new_path, Path(str(self._new_path) + ".wal")):
+                    leftover.unlink(missing_ok=True)
+                con.execute(f"ATTACH '{_sql_path(self._new_path)}' AS st")
                 self._attached = True
             con.execute("BEGIN TRANSACTION")
             con.execute(_SCHEMA)
@@ -144,33 +209,68 @@ class StateStore:
                     "INSERT INTO st.meta VALUES ('schema_version', ?), ('connector', ?)",
                     [SCHEMA_VERSION, self.connector],
                 )
+            elif self._version == "1":
+                con.execute(_MIGRATE_1_TO_2)
+            _exclude_failed(con, change)
             self._write_documents(con, change)
             con.execute("DELETE FROM st.meta WHERE key = 'hash_algorithm'")
             con.execute("INSERT INTO st.meta VALUES ('hash_algorithm', ?)", [change.hash_algorithm])
             if change.watermark is not None:
                 wm = change.watermark
                 con.execute("DELETE FROM st.watermark")
-                con.execute("INSERT INTO st.watermark VALUES (?, ?, ?)", [wm.field, wm.type, wm.text])
+                con.execute(
+                    "INSERT INTO st.watermark VALUES (?, ?, ?, ?)",
+                    [wm.field, wm.type, wm.text, "json" if wm.json else "columns"],
+                )
             con.execute(
                 "INSERT INTO st.runs VALUES (?, ?::TIMESTAMPTZ, now(), ?, ?)",
                 [change.run_id, change.started_at, change.plan_hash, change.report_json],
             )
+            if change.source is not None:
+                change.source.write(con)
             con.execute("COMMIT")
         except (duckdb.Error, OSError) as exc:
             _rollback(con)
             if created:
-                con.execute("DETACH st") if self._attached else None
-                self._attached = False
-                for leftover in (self.path, Path(str(self.path) + ".wal")):
-                    leftover.unlink(missing_ok=True)
+                self._discard_new(con)
             raise StateError(f"could not commit state {self.path}: {exc}") from None
+        except BaseException:
+            _rollback(con)
+            if created:
+                self._discard_new(con)
+            raise
+        self._version = SCHEMA_VERSION
+        if created:
+            self._install_new(con)
+
+    def _discard_new(self, con: duckdb.DuckDBPyConnection) -> None:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("DETACH st")
+        self._attached = False
+        for leftover in (self._new_path, Path(str(self._new_path) + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+    def _install_new(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make the newly written state the connector's state: checkpointed, closed, synced, renamed."""
+        try:
+            con.execute("CHECKPOINT st")
+            con.execute("DETACH st")
+            self._attached = False
+            _fsync(self._new_path)
+            os.replace(self._new_path, self.path)
+            _fsync(self.path.parent)
+            con.execute(f"ATTACH '{_sql_path(self.path)}' AS st")
+            self._attached = True
+        except (duckdb.Error, OSError) as exc:
+            raise StateError(f"could not install the new state file {self.path}: {exc}") from None
 
     @staticmethod
     def _write_documents(con: duckdb.DuckDBPyConnection, change: Commit) -> None:
         doc = "d.doc" if change.keep_docs else "NULL"
         con.execute("DELETE FROM st.documents WHERE id IN (SELECT id FROM docs)")
         con.execute(
-            f"INSERT INTO st.documents SELECT d.id, d.hash, ?, NULL, false, NULL, {doc} FROM docs d", [change.run_id]
+            f"INSERT INTO st.documents SELECT d.id, d.hash, ?, NULL, false, NULL, {doc}, d.part FROM docs d",
+            [change.run_id],
         )
         # No per-row "seen" stamp (it would rewrite every row of a 1M-document state each run): a document is
         # seen by every run unless it has `missing_since_run`, set when a complete snapshot lacks it.
@@ -192,9 +292,32 @@ class StateStore:
             )
 
 
+def _exclude_failed(con: duckdb.DuckDBPyConnection, change: Commit) -> None:
+    """Forget what delivery did not accept, so the state still says it is to be done."""
+    for table, ids in (("docs", change.failed_upserts), ("missing", change.failed_upserts | change.failed_deletes)):
+        if ids:
+            _delete_ids(con, table, ids)
+
+
+def _delete_ids(con: duckdb.DuckDBPyConnection, table: str, ids: Iterable[str]) -> None:
+    con.register("failed_ids", pa.table({"id": pa.array(sorted(ids), pa.string())}))
+    try:
+        con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM failed_ids)")
+    finally:
+        con.unregister("failed_ids")
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):  # no transaction was open
         con.execute("ROLLBACK")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sql_path(path: Path) -> str:

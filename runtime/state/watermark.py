@@ -26,15 +26,23 @@ def checked_type(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Watermark:
-    """A typed checkpoint value: `type` is a DuckDB type name, `text` its value cast to VARCHAR."""
+    """A typed checkpoint value: `type` is a DuckDB type name, `text` its exact value as text.
+
+    For column records `text` is the value cast to VARCHAR (floating-point values written with every digit their
+    binary value needs, so the next run binds exactly the same number). For "json" records (`json`), `text` is
+    the value as it appeared in the record (a string's content, a number's text): what an API is sent back.
+    """
 
     field: str
     type: str
     text: str
+    json: bool = False
 
     def bind_value(self) -> object:
         """The value to bind as `:watermark`, as the matching Python type (drivers then compare it typed)."""
         kind = self.type
+        if self.json and kind not in _INTEGERS and kind != "DOUBLE":
+            return self.text
         try:
             if kind in _INTEGERS:
                 return int(self.text)
@@ -52,3 +60,6 @@ class Watermark:
 
     def to_json(self) -> dict[str, str]:
         return {"field": self.field, "type": self.type, "value": self.text}
+
+    def same_type(self, other: Watermark) -> bool:
+        return (self.type, self.json) == (other.type, other.json)

@@ -13,7 +13,9 @@ import pyarrow as pa
 
 from compiler.plan import Plan, SqlSource
 from runtime.report import RunReport
-from runtime.run import ExecOptions, Extractor, execute
+from runtime.run import ExecOptions, execute
+from runtime.sources import Pull, PullContext
+from runtime.sources.sql import Extractor, open_sql_pull
 from tests.runtime.fakes import FakeSource
 
 T0 = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
@@ -60,10 +62,16 @@ class Harness:
         if opener is None:
             source = fake if fake is not None else FakeSource(table, watermark_column="updated_at")
             opener = source.open
+        extract = opener
+
+        def open_pull(context: PullContext) -> Pull:
+            assert isinstance(context.plan.source, SqlSource)
+            return open_sql_pull(context, context.plan.source, extract)
+
         report = execute(
             self.plan,
             ExecOptions(state_dir=self.state_dir, dry_run=dry_run, allow_mass_delete=allow_mass_delete),
-            open_extractor=opener,
+            open_pull=open_pull,
             resolve_secret=lambda secret: self.secret,
         )
         self.runs.append(report)

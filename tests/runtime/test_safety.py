@@ -68,7 +68,7 @@ def test_empty_result_from_a_full_table_trips_the_guard_even_below_the_floor(tmp
     h = harness(tmp_path)
     h.run(docs_table(range(1, 11)))
     before = h.snapshot_files()
-    with pytest.raises(DeleteGuardTripped, match="returned no rows but 10 documents are known"):
+    with pytest.raises(DeleteGuardTripped, match="returned no records but 10 documents are known"):
         h.run(docs_table([]))
     assert h.snapshot_files() == before
     report = h.run(docs_table([]), allow_mass_delete=True)

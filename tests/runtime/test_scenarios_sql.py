@@ -140,5 +140,5 @@ def test_empty_result_from_a_full_table_trips_the_guard(tmp_path: Path, table: S
     table.insert(range(1, 6))
     run(h)
     table.delete(range(1, 6))
-    with pytest.raises(DeleteGuardTripped, match="returned no rows but 5 documents are known"):
+    with pytest.raises(DeleteGuardTripped, match="returned no records but 5 documents are known"):
         run(h)
