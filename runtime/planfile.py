@@ -7,7 +7,7 @@ from pathlib import Path
 from compiler.plan import Plan, PlanFormatError, loads, stale_reason
 from runtime.errors import ConfigError
 
-RUNNABLE_MODES = ("sql_pull",)
+RUNNABLE_MODES = ("sql_pull", "file_pull")
 """Modes whose source this runtime can open (`runtime.sources.open_pull`); others are refused up front."""
 
 
@@ -35,3 +35,10 @@ def check_fresh(plan: Plan, source_root: Path) -> None:
     reason = stale_reason(plan, source_root)
     if reason is not None:
         raise ConfigError(reason)
+
+
+def plan_work_tree(path: Path) -> Path | None:
+    """The git work tree holding the plan file (the nearest folder upwards with a `.git`), or None: the default
+    source root, as the compiler's is the work tree holding the connector file."""
+    start = path.resolve().parent
+    return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), None)

@@ -54,6 +54,8 @@ class ExecOptions:
     progress: Callable[[int], None] | None = None
     memory_limit_mb: int | None = None
     """DuckDB's memory limit before it spills to disk; default: sized from the machine (`runtime.memory`)."""
+    source_root: Path | None = None
+    """The connector repository the plan was built from: file_pull resolves a relative folder against it."""
 
 
 def _default_resolve_secret(secret: Secret) -> str:
@@ -183,6 +185,7 @@ class _Run:
             has_state=state.attached,
             dry_run=self.options.dry_run,
             progress=self.options.progress,
+            source_root=self.options.source_root,
             notes=self.report.notes,
         )
         pull = self.open_pull(context)

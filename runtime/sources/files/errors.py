@@ -8,6 +8,7 @@ and the one-sentence reason, and add what to do. A failure mid-stream reaches us
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from runtime.errors import SourceError
 
@@ -43,14 +44,18 @@ def csv_failure(path: str, error: Exception) -> SourceError:
     return SourceError(f"file {path}, line {line.group(1)}: {reason}; {fix} (nothing was changed)")
 
 
-def json_failure(path: str, error: Exception) -> SourceError:
+def json_failure(path: str, error: Exception, line_of_record: Callable[[int], int] | None = None) -> SourceError:
+    """A malformed NDJSON line. DuckDB counts its "line" from 2 over the non-blank lines (its record ordinal + 1);
+    `line_of_record` turns an ordinal into the file's own line number."""
     text = str(error)
     where = _JSON_LINE.search(text)
     if where is None:
         return SourceError(f"file {path}: cannot be read as NDJSON: {text.splitlines()[0]}; fix or remove the file")
+    ordinal = max(int(where.group(2)) - 1, 1)
+    line = line_of_record(ordinal) if line_of_record is not None else ordinal
     return SourceError(
-        f"file {path}, line {where.group(2)}: malformed JSON ({where.group(3).rstrip('. ')}, at byte"
-        f" {where.group(1)}); write one JSON object per line (nothing was changed)"
+        f"file {path}, line {line}: malformed JSON ({where.group(3).rstrip('. ')}, at byte {where.group(1)} of the"
+        " line); write one JSON object per line (nothing was changed)"
     )
 
 

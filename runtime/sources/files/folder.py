@@ -21,6 +21,8 @@ from typing import Protocol
 from compiler.plan import FileSource
 from runtime.errors import ConfigError, SourceError
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
@@ -35,7 +37,7 @@ class FileEntry:
     @property
     def mtime_iso(self) -> str:
         """`file_mtime`: UTC, ISO 8601 with microseconds (so text order is time order)."""
-        moment = datetime.datetime.fromtimestamp(self.mtime_ns / 1e9, datetime.UTC)
+        moment = EPOCH + datetime.timedelta(microseconds=self.mtime_ns // 1000)  # exact: no float rounding
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -69,7 +69,7 @@ def failure(con: duckdb.DuckDBPyConnection, path: str, local: Path, error: Excep
         return SourceError(
             f"file {path}, line {_line_of_record(local, ordinal)}: the record {what} (nothing was changed)"
         )
-    return json_failure(path, error)
+    return json_failure(path, error, lambda ordinal: _line_of_record(local, ordinal))
 
 
 def rows_json(con: duckdb.DuckDBPyConnection, path: str, local: Path) -> str:
@@ -77,5 +77,5 @@ def rows_json(con: duckdb.DuckDBPyConnection, path: str, local: Path) -> str:
     try:
         rows = con.execute(f"SELECT CAST(json AS VARCHAR) FROM {READER}", [str(local)]).fetchall()
     except duckdb.Error as exc:
-        raise json_failure(path, exc) from None
+        raise json_failure(path, exc, lambda ordinal: _line_of_record(local, ordinal)) from None
     return "[" + ",".join(str(row[0]) for row in rows) + "]"

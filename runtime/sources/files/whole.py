@@ -95,7 +95,8 @@ def whole_batches(
             row[CONTENT_COLUMN], row[CONTENT_URI_COLUMN] = _content(source, folder, entry)
         if source.format is not None:
             row["file_content_raw"], row["file_rows_json"] = _parsed(con, source, folder, entry)
-            size += entry.size if row[CONTENT_COLUMN] is not None else 0
+        if row.get(CONTENT_COLUMN) is not None or source.format is not None:
+            size += entry.size  # the bytes, or the text and rows, are held until the batch is flushed
         rows.append(row)
         if len(rows) >= BATCH_FILES or size >= BATCH_BYTES:
             yield pa.RecordBatch.from_pylist(rows, schema=schema)

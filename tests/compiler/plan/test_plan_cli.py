@@ -31,7 +31,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_build_writes_one_plan_per_connector(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "connectors", "--out", "plans"]) == 0
     names = sorted(p.name for p in (workdir / "plans").iterdir())
-    assert names == ["hr-employees.plan.json", "kb-rest.plan.json", "support-push.plan.json"]
+    assert names == ["hr-employees.plan.json", "hr-file-csv.plan.json", "kb-rest.plan.json", "support-push.plan.json"]
     assert "wrote plans/kb-rest.plan.json" in capsys.readouterr().err
     plan = loads((workdir / "plans" / "kb-rest.plan.json").read_bytes())
     assert plan.inputs[0].path == "connectors/kb-rest.yaml"
@@ -42,7 +42,7 @@ def test_rebuild_leaves_unchanged_files_alone(workdir: Path, capsys: pytest.Capt
     before = (workdir / "plans" / "hr-employees.plan.json").read_bytes()
     capsys.readouterr()
     assert main(["build", "--out", "plans"]) == 0
-    assert "compiled 3 connector(s) into plans: 0 written, 3 unchanged" in capsys.readouterr().err
+    assert "compiled 4 connector(s) into plans: 0 written, 4 unchanged" in capsys.readouterr().err
     assert (workdir / "plans" / "hr-employees.plan.json").read_bytes() == before
 
 
