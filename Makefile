@@ -51,6 +51,7 @@ bench-smoke: setup
 	$(BIN)/python bench/bench_extract.py --rows 2000 --repeat 1
 	$(BIN)/python bench/bench_sync.py --rows 2000 --copy-runs 1
 	$(BIN)/python bench/bench_sync.py --provider mysql --rows 2000 --copy-runs 1
+	$(BIN)/python bench/bench_files.py --rows 2000 --files 2
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup
@@ -58,6 +59,7 @@ bench: setup
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_sync.py
+	$(BIN)/python bench/bench_files.py
 
 clean:
 	rm -rf out site .mypy_cache .ruff_cache .pytest_cache

@@ -106,10 +106,9 @@ def cell(index: int, csv: CsvOptions) -> str:
     )
 
 
-def row_select(layout: CsvLayout, fields: Sequence[str], csv: CsvOptions) -> str:
-    """The rows of one file as `fields` (the union over the run's files, absent ones null) plus the file fields.
-
-    Parameters: file_path, file_name, file_mtime, file_size_bytes, __part, then the local path."""
+def row_select(layout: CsvLayout, fields: Sequence[str], extra: Sequence[str], csv: CsvOptions) -> str:
+    """The rows of one file as `fields` (absent ones null), then the `extra` SQL expressions (the file fields,
+    bound as parameters before the file's local path)."""
     position = {name: index for index, name in enumerate(layout.names)}
     values = [
         f"{cell(position[name], csv)} AS {identifier(name)}"
@@ -117,14 +116,7 @@ def row_select(layout: CsvLayout, fields: Sequence[str], csv: CsvOptions) -> str
         else f"CAST(NULL AS VARCHAR) AS {identifier(name)}"
         for name in fields
     ]
-    values += [
-        "CAST(? AS VARCHAR) AS file_path",
-        "CAST(? AS VARCHAR) AS file_name",
-        "CAST(? AS VARCHAR) AS file_mtime",
-        "CAST(? AS BIGINT) AS file_size_bytes",
-        "CAST(? AS VARCHAR) AS __part",
-    ]
-    return f"SELECT {', '.join(values)} FROM {reader(csv, len(layout.names))}"
+    return f"SELECT {', '.join([*values, *extra])} FROM {reader(csv, len(layout.names))}"
 
 
 def rows_json(con: duckdb.DuckDBPyConnection, path: str, local: Path, csv: CsvOptions) -> str:

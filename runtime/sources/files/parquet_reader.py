@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from runtime.sources.files.csv_reader import identifier
 from runtime.sources.files.errors import parquet_failure
 from runtime.sources.files.headers import check_reserved
 
@@ -27,14 +28,15 @@ def columns(con: duckdb.DuckDBPyConnection, path: str, local: Path) -> list[str]
     return names
 
 
-def row_select(locals_: Sequence[Path]) -> tuple[str, list[object]]:
-    """Every row of the files, with the file fields joined from `META_VIEW(local, file_path, ...)`."""
-    sql = (
-        f"SELECT p.* EXCLUDE ({FILE_COLUMN}), m.file_path, m.file_name, m.file_mtime, m.file_size_bytes,"
-        f" m.file_path AS __part FROM read_parquet(?, union_by_name=true, filename='{FILE_COLUMN}') p"
+def row_select(locals_: Sequence[Path], fields: Sequence[str], present: set[str], files: Sequence[str]) -> str:
+    """The files' rows as `fields` (null where no file has one), with the `files` fields joined from
+    `META_VIEW(local, file_path, ...)`. The one parameter is the list of local paths."""
+    values = [f"p.{identifier(name)}" if name in present else f"NULL AS {identifier(name)}" for name in fields]
+    values += [f"m.{name}" for name in files] + ["m.file_path AS __part"]
+    return (
+        f"SELECT {', '.join(values)} FROM read_parquet(?, union_by_name=true, filename='{FILE_COLUMN}') p"
         f" JOIN {META_VIEW} m ON p.{FILE_COLUMN} = m.local"
     )
-    return sql, [[str(local) for local in locals_]]
 
 
 def rows_json(con: duckdb.DuckDBPyConnection, path: str, local: Path) -> str:

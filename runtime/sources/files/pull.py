@@ -18,19 +18,18 @@ from runtime.errors import SourceError
 from runtime.sources.base import PullContext, PullOutcome, RecordFormat
 from runtime.sources.files.catalogue import CatalogueCommit, CatalogueEntry, load_catalogue, reader_fingerprint
 from runtime.sources.files.folder import FileEntry, Folder
-from runtime.sources.files.headers import FILE_FIELDS
-from runtime.sources.files.rows import row_batches
+from runtime.sources.files.rows import Wanted, row_batches
 from runtime.sources.files.whole import whole_batches
 
 
 def mapped_fields(plan: Plan) -> list[str]:
-    """The record fields the mapping reads (the columns of an empty batch), without the file fields."""
+    """The record fields the mapping (and the watermark) reads: all a row record needs to carry."""
     mapping = plan.mapping
     names = [mapping.id.field, mapping.title_field, mapping.acl_users_field, mapping.acl_groups_field]
     names += [*mapping.metadata_fields, plan.extraction.watermark_field]
     for template in (mapping.content, mapping.uri):
         names += list(template.variables) if template is not None else []
-    return [name for name in dict.fromkeys(names) if name is not None and name not in FILE_FIELDS]
+    return [name for name in dict.fromkeys(names) if name is not None]
 
 
 class FilePull:
@@ -63,7 +62,8 @@ class FilePull:
         entries = self.folder.list()
         changed, carried, catalogue = self._classify(entries)
         if self.source.document_mode == "row":
-            batches = row_batches(self.con, self.source, self.folder, changed, mapped_fields(self.context.plan))
+            wanted = Wanted(mapped_fields(self.context.plan), self.context.plan.mapping.id.field)
+            batches = row_batches(self.con, self.source, self.folder, changed, wanted)
         else:
             batches = whole_batches(self.con, self.source, self.folder, changed)
         records = 0

@@ -1,7 +1,9 @@
 """`documentMode: row`: the rows of the run's changed files, streamed as Arrow batches in one schema.
 
-CSV and Parquet give "columns" records (the union of the files' fields, absent ones null); NDJSON gives "json"
-records. Every record carries the file fields and `__part` (its `file_path`).
+CSV and Parquet give "columns" records holding the fields the mapping reads (a record's other fields are never
+seen, so they are not materialised: the readers skip them); NDJSON gives "json" records, whole. Every record
+carries `__part` (its `file_path`), and the file fields the mapping reads. A field a file lacks is null in its
+rows, except the id field: a file without it fails the run, naming the file and its columns.
 """
 
 from __future__ import annotations
@@ -14,64 +16,82 @@ import duckdb
 import pyarrow as pa
 
 from compiler.plan import CsvOptions, FileSource
-from runtime.errors import ConfigError
+from runtime.errors import ConfigError, SourceError
 from runtime.sources.base import PART_COLUMN, json_records
 from runtime.sources.files import csv_reader, ndjson_reader, parquet_reader
 from runtime.sources.files.errors import csv_failure, parquet_failure
 from runtime.sources.files.folder import FileEntry, Folder
+from runtime.sources.files.headers import FILE_FIELDS
 
 BATCH_ROWS = 100_000
-FILE_SCHEMA = (
-    ("file_path", pa.string()),
-    ("file_name", pa.string()),
-    ("file_mtime", pa.string()),
-    ("file_size_bytes", pa.int64()),
-    (PART_COLUMN, pa.string()),
-)
+FILE_TYPES = {"file_path": "VARCHAR", "file_name": "VARCHAR", "file_mtime": "VARCHAR", "file_size_bytes": "BIGINT"}
+ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64()}
 
 Located = tuple[FileEntry, Path]
 
 
-def _file_params(entry: FileEntry) -> list[object]:
-    return [entry.path, entry.name, entry.mtime_iso, entry.size, entry.path]
+class Wanted:
+    """The fields to yield: the mapping's data fields, then the file fields it reads, then `__part`."""
 
+    def __init__(self, fields: Sequence[str], id_field: str) -> None:
+        self.data = [name for name in fields if name not in FILE_FIELDS]
+        self.files = [name for name in FILE_FIELDS if name in fields]
+        self.id_field = id_field
 
-def empty_columns(fields: Sequence[str]) -> pa.RecordBatch:
-    """The batch a run with no rows yields: its fields as text, plus the file fields."""
-    schema = pa.schema([*((name, pa.string()) for name in fields), *FILE_SCHEMA])
-    return pa.RecordBatch.from_pylist([], schema=schema)
+    def sql(self) -> list[str]:
+        """The file fields and `__part` as SQL, each a parameter (`params` gives the values)."""
+        return [f"CAST(? AS {FILE_TYPES[name]}) AS {name}" for name in self.files] + [
+            f"CAST(? AS VARCHAR) AS {PART_COLUMN}"
+        ]
+
+    def params(self, entry: FileEntry) -> list[object]:
+        values = {"file_path": entry.path, "file_name": entry.name, "file_mtime": entry.mtime_iso}
+        return [*(values.get(name, entry.size) for name in self.files), entry.path]
+
+    def empty(self) -> pa.RecordBatch:
+        """The batch of a run with no rows: the data fields as text, the file fields, `__part`."""
+        fields = [(name, pa.string()) for name in self.data]
+        fields += [(name, ARROW_TYPES[FILE_TYPES[name]]) for name in self.files] + [(PART_COLUMN, pa.string())]
+        return pa.RecordBatch.from_pylist([], schema=pa.schema(fields))
+
+    def check_id(self, path: str, columns: Sequence[str]) -> None:
+        if self.id_field in self.data and self.id_field not in columns:
+            shown = ", ".join(repr(name) for name in columns[:20])
+            raise SourceError(
+                f"file {path} has no field {self.id_field!r}, the mapping's idField (its fields: {shown}); fix the"
+                " file's header, or spec.mapping.idField (with csv.normalizeHeaders, headers are snake_case)"
+            )
 
 
 def _csv(
-    con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvOptions, fallback: Sequence[str]
+    con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvOptions, wanted: Wanted
 ) -> Iterator[pa.RecordBatch]:
     layouts = []
-    for entry, local in files:
+    for entry, local in files:  # every header first: a bad one fails the run before any row moves
         layout = csv_reader.read_layout(con, entry.path, local, csv, normalize=csv.normalize_headers)
         if layout is not None:
+            wanted.check_id(entry.path, layout.names)
             layouts.append((entry, local, layout))
-    fields = list(dict.fromkeys(name for _, _, layout in layouts for name in layout.names)) or list(fallback)
     yielded = False
     for entry, local, layout in layouts:
-        sql = csv_reader.row_select(layout, fields, csv)
+        sql = csv_reader.row_select(layout, wanted.data, wanted.sql(), csv)
         try:
-            reader = con.sql(sql, params=[*_file_params(entry), str(local)]).to_arrow_reader(BATCH_ROWS)
+            reader = con.sql(sql, params=[*wanted.params(entry), str(local)]).to_arrow_reader(BATCH_ROWS)
             for batch in reader:
                 yielded = True
                 yield batch
         except (duckdb.Error, OSError) as exc:
             raise csv_failure(entry.path, exc) from None
     if not yielded:
-        yield empty_columns(fields)
+        yield wanted.empty()
 
 
 def _ndjson(con: duckdb.DuckDBPyConnection, files: Sequence[Located]) -> Iterator[pa.RecordBatch]:
     yielded = False
     for entry, local in files:
+        params = [entry.path, entry.name, entry.mtime_iso, entry.size, entry.path, str(local)]
         try:
-            reader = con.sql(ndjson_reader.ROW_SELECT, params=[*_file_params(entry), str(local)]).to_arrow_reader(
-                BATCH_ROWS
-            )
+            reader = con.sql(ndjson_reader.ROW_SELECT, params=params).to_arrow_reader(BATCH_ROWS)
             for batch in reader:
                 yielded = True
                 yield batch
@@ -81,14 +101,15 @@ def _ndjson(con: duckdb.DuckDBPyConnection, files: Sequence[Located]) -> Iterato
         yield json_records([], [])
 
 
-def _parquet(
-    con: duckdb.DuckDBPyConnection, files: Sequence[Located], fallback: Sequence[str]
-) -> Iterator[pa.RecordBatch]:
+def _parquet(con: duckdb.DuckDBPyConnection, files: Sequence[Located], wanted: Wanted) -> Iterator[pa.RecordBatch]:
     if not files:
-        yield empty_columns(fallback)
+        yield wanted.empty()
         return
+    present: set[str] = set()
     for entry, local in files:  # every footer first: a damaged file fails the run before any row moves
-        parquet_reader.columns(con, entry.path, local)
+        columns = parquet_reader.columns(con, entry.path, local)
+        wanted.check_id(entry.path, columns)
+        present.update(columns)
     meta = pa.table(
         {
             "local": [str(local) for _, local in files],
@@ -99,9 +120,9 @@ def _parquet(
         }
     )
     con.register(parquet_reader.META_VIEW, meta)
-    sql, params = parquet_reader.row_select([local for _, local in files])
+    sql = parquet_reader.row_select([local for _, local in files], wanted.data, present, wanted.files)
     try:
-        reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+        reader = con.sql(sql, params=[[str(local) for _, local in files]]).to_arrow_reader(BATCH_ROWS)
         yielded = False
         for batch in reader:
             yielded = True
@@ -120,18 +141,18 @@ def row_batches(
     source: FileSource,
     folder: Folder,
     changed: Sequence[FileEntry],
-    fallback: Sequence[str],
+    wanted: Wanted,
 ) -> Iterator[pa.RecordBatch]:
-    """The rows of `changed`; `fallback` names the fields of the empty batch when no file has any."""
+    """The rows of `changed`, as the fields in `wanted`."""
     with contextlib.ExitStack() as stack:
         files = [(entry, stack.enter_context(folder.local_copy(entry))) for entry in changed]
         if source.format == "csv":
             if source.csv is None:
                 raise ConfigError("plan: a csv file source without csv options (rebuild the plan)")
-            yield from _csv(con, files, source.csv, fallback)
+            yield from _csv(con, files, source.csv, wanted)
         elif source.format == "ndjson":
             yield from _ndjson(con, files)
         elif source.format == "parquet":
-            yield from _parquet(con, files, fallback)
+            yield from _parquet(con, files, wanted)
         else:
             raise ConfigError("plan: rows need a file format (rebuild the plan)")

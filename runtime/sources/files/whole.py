@@ -18,8 +18,14 @@ from runtime.errors import SourceError
 from runtime.sources.base import CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN
 from runtime.sources.files import csv_reader, ndjson_reader, parquet_reader
 from runtime.sources.files.folder import FileEntry, Folder
-from runtime.sources.files.rows import FILE_SCHEMA
 
+FILE_SCHEMA = (
+    ("file_path", pa.string()),
+    ("file_name", pa.string()),
+    ("file_mtime", pa.string()),
+    ("file_size_bytes", pa.int64()),
+    ("__part", pa.string()),
+)
 BATCH_FILES = 256
 BATCH_BYTES = 64 << 20
 """A batch is flushed at this many files or bytes of content, whichever comes first."""

@@ -13,17 +13,28 @@ from runtime.sources.files.headers import normalize_header
 from tests.runtime.files.filerepo import FileRepo
 from tests.runtime.files.pulls import pull
 
-MAPPING = {"idField": "id"}
+FILE_FIELDS = ["file_path", "file_name", "file_mtime", "file_size_bytes"]
 
 
-def rows_of(tmp_path: Path, files: dict[str, bytes | str], csv: dict[str, Any] | None = None, **source: Any) -> Any:
+def rows_of(
+    tmp_path: Path,
+    files: dict[str, bytes | str],
+    csv: dict[str, Any] | None = None,
+    fields: tuple[str, ...] | list[str] = (),
+    id_field: str = "id",
+    **source: Any,
+) -> Any:
+    """Pull the files; a record holds the fields its mapping reads, so `fields` become metadata fields."""
     repo = FileRepo(tmp_path)
     for name, data in files.items():
         repo.write(f"data/{name}", data)
     spec: dict[str, Any] = {"path": "data", "glob": "*.csv", **source}
     if csv is not None:
         spec["csv"] = csv
-    return pull(repo, repo.connector("rows", spec, MAPPING))
+    mapping: dict[str, Any] = {"idField": id_field}
+    if fields:
+        mapping["metadataFields"] = list(fields)
+    return pull(repo, repo.connector("rows", spec, mapping))
 
 
 @pytest.mark.parametrize(
@@ -45,7 +56,7 @@ def test_normalize_header_is_the_briefs_definition(header: str, normalised: str)
 
 def test_normalized_headers_name_the_fields(tmp_path: Path) -> None:
     data = "ID,Owner (Team),Größe\n1,a,b\n"
-    result = rows_of(tmp_path, {"a.csv": data}, {"normalizeHeaders": True})
+    result = rows_of(tmp_path, {"a.csv": data}, {"normalizeHeaders": True}, ["owner_team", "groe", *FILE_FIELDS])
     assert result.rows == [
         {
             "id": "1",
@@ -66,7 +77,7 @@ def test_normalized_headers_name_the_fields(tmp_path: Path) -> None:
 
 
 def test_headers_are_kept_as_written_without_normalization(tmp_path: Path) -> None:
-    result = rows_of(tmp_path, {"a.csv": "id,Owner (Team)\n1,a\n"})
+    result = rows_of(tmp_path, {"a.csv": "id,Owner (Team)\n1,a\n"}, fields=["Owner (Team)"])
     assert result.rows[0]["Owner (Team)"] == "a"
 
 
@@ -76,8 +87,9 @@ def test_two_headers_normalising_to_one_name_fail_naming_both_columns(tmp_path: 
 
 
 def test_an_empty_header_takes_its_position_and_no_header_means_column_n(tmp_path: Path) -> None:
-    assert set(rows_of(tmp_path, {"a.csv": "id,,x\n1,2,3\n"}).rows[0]) >= {"id", "column_2", "x"}
-    result = rows_of(tmp_path / "none", {"a.csv": "1,Ann\n2,Bob\n"}, {"hasHeader": False})
+    assert rows_of(tmp_path, {"a.csv": "id,,x\n1,2,3\n"}, fields=["column_2", "x"]).rows[0]["column_2"] == "2"
+    files = {"a.csv": "1,Ann\n2,Bob\n"}
+    result = rows_of(tmp_path / "none", files, {"hasHeader": False}, ["column_2"], id_field="column_1")
     assert [(r["column_1"], r["column_2"]) for r in result.rows] == [("1", "Ann"), ("2", "Bob")]
 
 
@@ -102,15 +114,15 @@ def test_a_column_named_like_a_file_field_is_refused(tmp_path: Path) -> None:
 )
 def test_clean_errors_empties_cells_starting_with_the_word_error(tmp_path: Path, cell: str, cleaned: bool) -> None:
     data = f'id,v,w\n1,"{cell}",keep\n'
-    on = rows_of(tmp_path / "on", {"a.csv": data}, {"cleanErrors": True}).rows[0]
+    on = rows_of(tmp_path / "on", {"a.csv": data}, {"cleanErrors": True}, ["v", "w"]).rows[0]
     assert on["v"] == (None if cleaned else cell)
     assert on["w"] == "keep"
-    off = rows_of(tmp_path / "off", {"a.csv": data}).rows[0]
+    off = rows_of(tmp_path / "off", {"a.csv": data}, fields=["v"]).rows[0]
     assert off["v"] == cell
 
 
 def test_an_empty_cell_reads_as_null_like_a_cleaned_one(tmp_path: Path) -> None:
-    result = rows_of(tmp_path, {"a.csv": 'id,v,w\n1,,""\n'}, {"cleanErrors": True})
+    result = rows_of(tmp_path, {"a.csv": 'id,v,w\n1,,""\n'}, {"cleanErrors": True}, ["v", "w"])
     assert (result.rows[0]["v"], result.rows[0]["w"]) == (None, None)
 
 
@@ -127,7 +139,7 @@ def test_an_empty_cell_reads_as_null_like_a_cleaned_one(tmp_path: Path) -> None:
 )
 def test_encodings(tmp_path: Path, encoding: str | None, data: bytes) -> None:
     csv = None if encoding is None else {"encoding": encoding}
-    result = rows_of(tmp_path, {"a.csv": data}, csv)
+    result = rows_of(tmp_path, {"a.csv": data}, csv, ["name"])
     assert [(r["id"], r["name"]) for r in result.rows] == [("1", "café")]
 
 
@@ -138,12 +150,12 @@ def test_latin_1_bytes_read_as_utf_8_fail_naming_the_line(tmp_path: Path) -> Non
 
 def test_quoted_fields_span_lines_and_quotes_double(tmp_path: Path) -> None:
     data = 'id,body\r\n1,"line one\r\nline two"\r\n2,"say ""hi"", twice"\r\n'
-    result = rows_of(tmp_path, {"a.csv": data})
+    result = rows_of(tmp_path, {"a.csv": data}, fields=["body"])
     assert [r["body"] for r in result.rows] == ["line one\r\nline two", 'say "hi", twice']
 
 
 def test_a_delimiter_and_every_value_as_text(tmp_path: Path) -> None:
-    result = rows_of(tmp_path, {"a.csv": "id;n;when\n007;1.50;2024-01-01\n"}, {"delimiter": ";"})
+    result = rows_of(tmp_path, {"a.csv": "id;n;when\n007;1.50;2024-01-01\n"}, {"delimiter": ";"}, ["n", "when"])
     assert {k: result.rows[0][k] for k in ("id", "n", "when")} == {"id": "007", "n": "1.50", "when": "2024-01-01"}
 
 
@@ -164,7 +176,8 @@ def test_a_row_with_too_many_fields_fails_naming_the_line(tmp_path: Path) -> Non
 
 
 def test_files_with_different_headers_share_one_schema(tmp_path: Path) -> None:
-    result = rows_of(tmp_path, {"a.csv": "id,x\n1,a\n", "b.csv": "id,y\n2,b\n", "c.csv": "", "d.csv": "id,x\n"})
+    files = {"a.csv": "id,x\n1,a\n", "b.csv": "id,y\n2,b\n", "c.csv": "", "d.csv": "id,x\n"}
+    result = rows_of(tmp_path, files, fields=["x", "y", "file_name"])
     assert [(r["id"], r["x"], r["y"], r["file_name"]) for r in result.rows] == [
         ("1", "a", None, "a.csv"),
         ("2", None, "b", "b.csv"),
@@ -175,10 +188,23 @@ def test_files_with_different_headers_share_one_schema(tmp_path: Path) -> None:
 
 def test_no_matching_file_is_an_empty_complete_snapshot_with_the_mapped_fields(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    result = rows_of(tmp_path, {"notes.txt": "not a csv"})
+    result = rows_of(tmp_path, {"notes.txt": "not a csv"}, fields=["file_path", "dept"])
     assert result.rows == []
     assert result.outcome.complete is True
-    assert {"id", "file_path", "__part"} <= set(result.columns)
+    assert result.columns == ["id", "dept", "file_path", "__part"]
+
+
+def test_a_record_holds_only_the_fields_its_mapping_reads(tmp_path: Path) -> None:
+    result = rows_of(tmp_path, {"a.csv": "id,x,unused\n1,a,b\n"}, fields=["x", "file_size_bytes"])
+    assert result.columns == ["id", "x", "file_size_bytes", "__part"]
+    assert result.rows[0]["file_size_bytes"] == len("id,x,unused\n1,a,b\n")
+
+
+def test_a_file_without_the_id_field_fails_naming_the_file_and_its_fields(tmp_path: Path) -> None:
+    with pytest.raises(
+        SourceError, match=r"file data/b.csv has no field 'id', the mapping's idField \(its fields: 'Id'"
+    ):
+        rows_of(tmp_path, {"a.csv": "id\n1\n", "b.csv": "Id\n2\n"})
 
 
 def test_the_glob_leaves_hidden_and_other_files_alone(tmp_path: Path) -> None:

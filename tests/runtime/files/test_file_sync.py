@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from compiler.plan import Plan, document_id
-from runtime.errors import ConfigError, DeleteGuardTripped, SourceError
+from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
 from runtime.sources.files import csv_reader
 from tests.runtime.files.filerepo import FileRepo, text_content
 
@@ -209,3 +209,24 @@ def test_whole_documents_sync_with_stable_ids_from_their_paths(tmp_path: Path) -
     second = repo.run(plan)
     assert sorted(repo.upserts(plan, second)) == [leave]
     assert repo.deletes(plan, second) == {document_id("policies/travel.html", plan.mapping.id)}
+
+
+def test_a_renamed_file_keeps_its_documents_across_later_runs(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    (repo.root / "data/hr/a.csv").rename(repo.root / "data/hr/c.csv")
+    moved = repo.run(plan)  # same rows, another part: nothing to delete, nothing to upsert
+    assert repo.deletes(plan, moved) == set()
+    assert moved.changes is not None
+    assert moved.changes.unchanged == 3
+    carried = repo.run(plan)  # now c.csv is carried: its documents must still count as seen
+    assert repo.deletes(plan, carried) == set()
+    assert set(repo.state_ids(plan)) == {"1", "2", "3"}
+
+
+def test_the_same_id_in_two_files_fails_the_run_naming_it(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    repo.write("data/hr/c.csv", "Employee ID,Full Name,Team\n3,Cy again,eng\n")
+    with pytest.raises(MappingError, match="3"):
+        repo.run(plan)

@@ -80,9 +80,8 @@ def test_parquet_rows_are_typed_and_files_union_by_name(tmp_path: Path) -> None:
         f" TO '{tmp_path / 'data' / 'a.parquet'}'"
     )
     con.execute(f"COPY (SELECT 2 AS id, 2.5 AS score) TO '{tmp_path / 'data' / 'b.parquet'}'")
-    result = pull(
-        repo, repo.connector("tables", {"path": "data", "glob": "*.parquet", "format": "parquet"}, {"idField": "id"})
-    )
+    mapping = {"idField": "id", "metadataFields": ["name", "score", "updated_at", "file_path"]}
+    result = pull(repo, repo.connector("tables", {"path": "data", "glob": "*.parquet", "format": "parquet"}, mapping))
     by_id = {row["id"]: row for row in result.rows}
     assert result.record_format == "columns"
     assert by_id[1]["name"] == "Ann"
