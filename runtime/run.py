@@ -220,11 +220,13 @@ class _Run:
         con.register("carried", pa.table({"part": pa.array(list(outcome.carried_parts), pa.string())}))
         names = [row[0] for row in con.execute("DESCRIBE keys").fetchall()]
         wm = ", NULL AS wm" if "wm" in names else ""
-        # part NULL: a carried document stays where the state has it (the commit moves only re-read ones).
+        # part NULL: a carried document stays where the state has it (the commit moves only re-read ones). A
+        # document already missing from its part (kept under never_delete) is not in it now either.
         con.execute(
             f"INSERT INTO keys (raw_id, id, idh, hash, part{', wm' if wm else ''})"
             f" SELECT NULL, k.id, k.idh, k.hash, NULL{wm} FROM known k"
             " WHERE k.part IN (SELECT part FROM carried) AND NOT coalesce(k.deleted, false)"
+            " AND k.id NOT IN (SELECT id FROM st.documents WHERE missing_since_run IS NOT NULL)"
         )
         con.unregister("carried")
 

@@ -202,6 +202,9 @@ class StateStore:
                     leftover.unlink(missing_ok=True)
                 con.execute(f"ATTACH '{_sql_path(self._new_path)}' AS st")
                 self._attached = True
+            # Before the transaction: it edits the run's scratch tables, and one DuckDB transaction may write to
+            # only one database (the state, `st`).
+            _exclude_failed(con, change)
             con.execute("BEGIN TRANSACTION")
             con.execute(_SCHEMA)
             if created:
@@ -211,7 +214,6 @@ class StateStore:
                 )
             elif self._version == "1":
                 con.execute(_MIGRATE_1_TO_2)
-            _exclude_failed(con, change)
             self._write_documents(con, change)
             con.execute("DELETE FROM st.meta WHERE key = 'hash_algorithm'")
             con.execute("INSERT INTO st.meta VALUES ('hash_algorithm', ?)", [change.hash_algorithm])

@@ -68,15 +68,25 @@ class CatalogueCommit:
             " content_hash VARCHAR, reader VARCHAR)"
         )
         con.execute(f"DELETE FROM {TABLE}")
-        if not self.entries:
+        # A file read this run is carried next time only if the state now holds every document it produced, as
+        # produced: one whose delivery failed is still pending, and the file must be read (and it re-sent) again.
+        pending = {
+            str(row[0])
+            for row in con.execute(
+                "SELECT DISTINCT k.part FROM keys k LEFT JOIN st.documents d ON d.id = k.id AND d.hash = k.hash"
+                " WHERE k.part IS NOT NULL AND d.id IS NULL"
+            ).fetchall()
+        }
+        entries = [e for e in self.entries if e.path not in pending]
+        if not entries:
             return
         rows = pa.table(
             {
-                "path": [e.path for e in self.entries],
-                "size_bytes": pa.array([e.size_bytes for e in self.entries], pa.int64()),
-                "mtime_ns": pa.array([e.mtime_ns for e in self.entries], pa.int64()),
-                "content_hash": [e.content_hash for e in self.entries],
-                "reader": [self.reader] * len(self.entries),
+                "path": [e.path for e in entries],
+                "size_bytes": pa.array([e.size_bytes for e in entries], pa.int64()),
+                "mtime_ns": pa.array([e.mtime_ns for e in entries], pa.int64()),
+                "content_hash": [e.content_hash for e in entries],
+                "reader": [self.reader] * len(entries),
             }
         )
         con.register("_source_files_rows", rows)

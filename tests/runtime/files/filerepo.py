@@ -14,6 +14,7 @@ import yaml
 from compiler.lower.files import lower_files
 from compiler.plan import Plan
 from compiler.validation import validate_paths
+from runtime.ingest import Deliver
 from runtime.report import RunReport
 from runtime.run import ExecOptions, execute
 
@@ -74,9 +75,9 @@ class FileRepo:
         (plan,) = compiled.plans
         return plan
 
-    def run(self, plan: Plan, **options: Any) -> RunReport:
+    def run(self, plan: Plan, deliver: Deliver | None = None, **options: Any) -> RunReport:
         options.setdefault("source_root", self.root)
-        return execute(plan, ExecOptions(state_dir=self.root / "state", **options))
+        return execute(plan, ExecOptions(state_dir=self.root / "state", **options), deliver=deliver)
 
     def run_dir(self, plan: Plan, report: RunReport) -> Path:
         return self.root / "out" / plan.name / "runs" / report.run_id

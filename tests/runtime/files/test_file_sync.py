@@ -12,6 +12,7 @@ import pytest
 
 from compiler.plan import Plan, document_id
 from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
+from runtime.ingest import DeliveryRequest, DeliveryResult, FailedDocument
 from runtime.sources.files import csv_reader
 from tests.runtime.files.filerepo import FileRepo, text_content
 
@@ -230,3 +231,32 @@ def test_the_same_id_in_two_files_fails_the_run_naming_it(repo: FileRepo) -> Non
     repo.write("data/hr/c.csv", "Employee ID,Full Name,Team\n3,Cy again,eng\n")
     with pytest.raises(MappingError, match="3"):
         repo.run(plan)
+
+
+def test_a_document_whose_delivery_failed_is_sent_again_though_its_file_is_unchanged(repo: FileRepo) -> None:
+    plan = hr(repo)
+
+    def refuse_ann(request: DeliveryRequest) -> DeliveryResult:
+        return DeliveryResult(
+            upserted=request.upserts_count - 1, deleted=0, failed=(FailedDocument("1", "upsert", "quota"),)
+        )
+
+    first = repo.run(plan, deliver=refuse_ann)
+    assert sorted(repo.upserts(plan, first)) == ["1", "2", "3"]
+    assert "data/hr/a.csv" not in repo.catalogue(plan)  # not carried next time: one of its documents is pending
+    second = repo.run(plan)
+    assert sorted(repo.upserts(plan, second)) == ["1"]
+    assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
+
+
+def test_under_never_delete_a_row_removed_from_a_file_stays_missing_when_the_file_is_carried(repo: FileRepo) -> None:
+    plan = hr(repo, policy="never_delete")
+    repo.run(plan)
+    repo.write("data/hr/a.csv", "Employee ID,Full Name,Team\n1,Ann,eng\n")  # Bob (2) is gone from the file
+    removed = repo.run(plan)
+    assert removed.changes is not None
+    assert removed.changes.missing_kept == 1
+    carried = repo.run(plan)  # a.csv unchanged now: Bob must not count as seen again
+    assert carried.changes is not None
+    assert carried.changes.missing_kept == 1
+    assert carried.changes.unchanged == 2
