@@ -275,8 +275,8 @@ class StateStore:
             [change.run_id],
         )
         # A document read again unchanged from another part (a renamed file) moves there: else the next run, which
-        # carries that part without reading it, would not find it and would delete it. Carried keys have no part
-        # (they stay where they are), so an unchanged re-sync that carries everything joins nothing here.
+        # carries that part without reading it, would not find it and would delete it. Carried documents are not
+        # in `keys` (they stay where they are), so an unchanged re-sync that carries everything joins nothing here.
         con.execute(
             "UPDATE st.documents AS d SET part = k.part FROM keys k WHERE k.part IS NOT NULL AND d.id = k.id"
             " AND d.part IS DISTINCT FROM k.part"
