@@ -157,6 +157,18 @@ def test_show_http_and_push(workdir: Path, capsys: pytest.CaptureFixture[str]) -
     assert "records pushed with bearer token support-push-token" in capsys.readouterr().out
 
 
+def test_show_files(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    capsys.readouterr()
+    assert main(["show", "plans/hr-file-csv.plan.json"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("hr-file-csv  (file_pull, schedule '15 * * * *')\n")
+    assert "files '*.csv' in examples/hr-files (under the source root)" in out
+    assert "csv via DuckDB, one document per row" in out
+    assert "csv delimiter ',', header, utf-8, headers normalised, #ERROR cells emptied" in out
+    assert "snapshot: every run lists the folder, so the set of matching files is complete" in out
+
+
 def test_show_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--out", "plans"]) == 0
     plan = workdir / "plans" / "hr-employees.plan.json"
@@ -205,6 +217,19 @@ def test_diff_shows_changes_risky_first(workdir: Path, capsys: pytest.CaptureFix
     assert max(flagged) < min(plain)
     assert "flagged '!'" in lines[-1]
     assert main(["diff", "old/kb-rest.plan.json", "new/kb-rest.plan.json", "--exit-code"]) == 1
+
+
+def test_diff_flags_a_moved_folder_or_glob(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "old"]) == 0
+    hr = workdir / "connectors" / "hr-file-csv.yaml"
+    _edit(hr, "    path: examples/hr-files", "    path: ./examples/../exports/hr")
+    _edit(hr, '    glob: "*.csv"', '    glob: "employees-*.csv"')
+    assert main(["build", "--out", "new"]) == 0
+    capsys.readouterr()
+    assert main(["diff", "old/hr-file-csv.plan.json", "new/hr-file-csv.plan.json"]) == 0
+    body = capsys.readouterr().out.splitlines()
+    assert '! ~ /source/folder: "examples/hr-files" -> "exports/hr"' in body
+    assert '! ~ /source/glob: "*.csv" -> "employees-*.csv"' in body
 
 
 def test_diff_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
