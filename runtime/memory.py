@@ -1,7 +1,8 @@
 """How much memory the run's DuckDB may use before it spills to disk.
 
 The default is a quarter of the memory this process may use: the smaller of the machine's physical memory and
-the cgroup limit of its container (a Kubernetes pod's memory limit), never below 256 MB. Override it with
+the cgroup limit of its container (a Kubernetes pod's memory limit), never below 512 MB (what 1 MiB documents
+need; see docs/benchmarks.md). Override it with
 `runtime exec --memory-limit MB` or `GEMINI_SYNC_MEMORY_LIMIT_MB`. Past the limit DuckDB spills to the run's
 scratch folder; the limit is a ceiling, not an allocation.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from runtime.errors import ConfigError
 
 MEMORY_ENV = "GEMINI_SYNC_MEMORY_LIMIT_MB"
-MIN_MB = 256
+MIN_MB = 512
 SHARE = 0.25
 _CGROUP_FILES = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 

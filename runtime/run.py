@@ -23,12 +23,12 @@ import pyarrow as pa
 from compiler.plan import Plan, Secret
 from runtime.deliver import LineWriter, finish_artifacts
 from runtime.deliver.artifacts import FileDigest
-from runtime.deliver.publish import PublishedRun, mark_committed, publish_run, recover, recover_legacy
+from runtime.deliver.publish import PublishedRun, mark_committed, recover, recover_legacy
 from runtime.deliver.store import ObjectStore, store_for
 from runtime.errors import ConfigError, MappingError, RuntimeFailure, SourceError, StateError
 from runtime.ingest import Deliver, DeliveryRequest, DeliveryResult
 from runtime.map.documents import HASH_ALGORITHM
-from runtime.memory import default_memory_mb
+from runtime.memory import MEMORY_ENV, default_memory_mb
 from runtime.reconcile import Changes, check_delete_guard, check_duplicates, diff
 from runtime.reconcile.diff import stage_explicit_deletes
 from runtime.redact import redact
@@ -203,6 +203,13 @@ class _Run:
             outcome = pull.outcome()
         except RuntimeFailure:
             raise
+        except duckdb.OutOfMemoryException:
+            limit = self.options.memory_limit_mb or default_memory_mb()
+            raise MappingError(
+                f"mapping records to documents ran out of its {limit} MB memory limit (large documents need about"
+                " 5 MB per MB of their largest document); rerun with --memory-limit MB or set"
+                f" {MEMORY_ENV} higher"
+            ) from None
         except duckdb.Error as exc:
             raise MappingError(f"mapping records to documents failed: {exc}") from None
         except Exception as exc:  # a driver error the source did not wrap: still no traceback, no secret
@@ -280,11 +287,11 @@ class _Run:
             )
         except (OSError, duckdb.Error) as exc:
             raise StateError(f"cannot write run artifacts: {exc}") from None
-        published: PublishedRun | None = None
+        published = PublishedRun(store, report.run_id)
         committed = False
         try:
             STOP.check()
-            published = publish_run(store, report.run_id, folder, [*files, "manifest.json"])
+            published.upload(folder, [*files, "manifest.json"])
             report.artifacts = published.uri
             STOP.check()
             delivered = self._deliver(published, folder, files)
@@ -294,7 +301,7 @@ class _Run:
                 committed = True
                 self._mark(store, delivered)
         except BaseException:
-            if published is not None and not committed:
+            if not committed:
                 try:
                     published.retract()
                 except RuntimeFailure as exc:

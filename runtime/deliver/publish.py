@@ -62,13 +62,10 @@ class PublishedRun:
     def retract(self) -> None:
         self.store.delete_prefix(run_prefix(self.run_id))
 
-
-def publish_run(store: ObjectStore, run_id: str, folder: Path, names: Sequence[str]) -> PublishedRun:
-    """Upload the run's files (`names`, in `folder`), the manifest last. Raises StateError; the caller retracts."""
-    published = PublishedRun(store, run_id)
-    for name in [n for n in names if n != MANIFEST] + [MANIFEST]:
-        store.put_file(run_prefix(run_id) + name, folder / name, content_type=_content_type(name))
-    return published
+    def upload(self, folder: Path, names: Sequence[str]) -> None:
+        """Upload the run's files (`names`, in `folder`), the manifest last. Raises StateError; then `retract`."""
+        for name in [n for n in names if n != MANIFEST] + [MANIFEST]:
+            self.store.put_file(run_prefix(self.run_id) + name, folder / name, content_type=_content_type(name))
 
 
 def _content_type(name: str) -> str:

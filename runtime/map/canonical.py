@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from compiler.plan import Plan
 from runtime.map.fields import RECORD, clean_principals, json_principals
-from runtime.map.sql import literal
+from runtime.map.sql import append_member, literal
 
 _DOCUMENT = f"json_extract({RECORD}, '$.__document')"
 
@@ -33,16 +33,20 @@ def document_sql(plan: Plan) -> str:
     own = f"to_json({{'title': coalesce({_text('title')}, ''), 'uri': {_text('uri')}{flag}}})"
     struct = f"json_merge_patch(coalesce(NULLIF({_field('metadata')}, 'null'::JSON), '{{}}'), {own})"
     mime = f"coalesce({_text('mime_type')}, {literal(plan.mapping.mime_type)})"
-    content = f"{{'mimeType': {mime}, 'rawBytes': to_base64(encode(coalesce({_text('content')}, '')))}}"
+    content = (
+        f'(\'{{"mimeType":\' || CAST(to_json({mime}) AS VARCHAR) || \',"rawBytes":"\''
+        f" || to_base64(encode(coalesce({_text('content')}, ''))) || '\"}}')"
+    )
     users = clean_principals(json_principals(_field("acl_users"), "acl_users"))
     groups = clean_principals(json_principals(_field("acl_groups"), "acl_groups"))
     listed = (
         f"list_concat(list_transform({users}, lambda x: to_json({{'userId': x}})),"
         f" list_transform({groups}, lambda x: to_json({{'groupId': x}})))"
     )
-    top = f"'id': c.__gs_id, 'structData': {struct}, 'content': {content}"
+    top = f"'id': c.__gs_id, 'structData': {struct}"
     with_acl = f"to_json({{{top}, 'aclInfo': {{'readers': [{{'principals': {listed}}}]}}}})"
-    return f"CASE WHEN len({listed}) = 0 THEN to_json({{{top}}}) ELSE {with_acl} END"
+    document = f"CASE WHEN len({listed}) = 0 THEN to_json({{{top}}}) ELSE {with_acl} END"
+    return append_member(document, "content", content)
 
 
 def either(plan: Plan, raw: str, document: str, hash_sql: str, fingerprint: str) -> tuple[str, str, str]:

@@ -102,9 +102,11 @@ class ColumnAccess:
             text = f"CAST({col(field)} AS VARCHAR)"
             as_json = json_principals(f"CAST({text} AS JSON)", field)
             invalid = _record_error(field, "'text that is not valid JSON'")
+            an_object = _record_error(field, "'a JSON object'")
             return clean_principals(
                 f"CASE WHEN {text} IS NULL THEN []::VARCHAR[] WHEN starts_with(ltrim({text}), '[') THEN"
-                f" CASE WHEN json_valid({text}) THEN {as_json} ELSE {invalid} END ELSE string_split({text}, ',') END"
+                f" CASE WHEN json_valid({text}) THEN {as_json} ELSE {invalid} END"
+                f" WHEN starts_with(ltrim({text}), '{{') THEN {an_object} ELSE string_split({text}, ',') END"
             )
         raise MappingError(
             f"ACL column {field!r} has type {kind}; it must hold principals as text: an array, a JSON array of"

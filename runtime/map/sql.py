@@ -16,3 +16,9 @@ def literal(text: str) -> str:
 def col(name: str, alias: str = "c") -> str:
     """A column of a staged chunk."""
     return f"{alias}.{ident(name)}"
+
+
+def append_member(document: str, key: str, value: str) -> str:
+    """SQL appending `"key": <value>` to the JSON object text `document` (`value` is SQL for JSON text)."""
+    head = literal(f',"{key}":')
+    return f"(left(CAST({document} AS VARCHAR), -1) || {head} || {value} || '}}')"

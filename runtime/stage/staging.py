@@ -10,14 +10,16 @@ record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's 
 to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
 first sync never holds documents in memory; the cost per record does not grow with the size of the state.
 
-Memory is bounded in bytes, not rows: input batches are sliced to about `SLICE_BYTES` (DuckDB scans an Arrow
-stream a batch at a time, so a slice bounds the rows a thread renders at once: 1 MiB documents go a few at a
-time), and result batches hold about `LINE_BYTES` of rendered lines.
+Memory is bounded in bytes, not rows. DuckDB scans an Arrow stream a batch at a time, so the batches it is fed
+bound what a thread renders at once: they are cut to about `SLICE_BYTES`, but never below `MIN_SLICE_ROWS` rows
+(small batches are merged up to it), because DuckDB's hash join caches chunks smaller than 64 rows until it has
+~2,000 of them, which with 1 MiB documents would hold 2 GB. Result batches hold about `LINE_BYTES` of lines.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,8 @@ LINE_BATCH = 16_384
 """Most rows per result batch (fewer when records are large, see `_line_batch`)."""
 LINE_BYTES = 32 << 20
 SLICE_BYTES = 8 << 20
+MIN_SLICE_ROWS = 64
+"""DuckDB's CACHE_THRESHOLD: a join caches (accumulates) smaller chunks."""
 FLUSH_ROWS = 262_144
 KNOWN_BYTES_PER_DOC = 40
 
@@ -131,21 +135,44 @@ class _Source:
         self, first: pa.RecordBatch, rest: Iterator[pa.RecordBatch], sql: DocumentSql
     ) -> Iterator[pa.RecordBatch]:
         try:
-            yield from _slices(first)
-            for batch in rest:
-                yield from _slices(self.prepare(batch, sql))
+            prepared = itertools.chain([first], (self.prepare(batch, sql) for batch in rest))
+            yield from _rebatched(prepared)
         except BaseException as exc:
             self.failure = exc
             raise
 
 
+def _rebatched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Batches of at least MIN_SLICE_ROWS rows (but the last) and about SLICE_BYTES: large ones are sliced
+    (zero copy), runs of small ones merged."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        if not pending and batch.num_rows >= MIN_SLICE_ROWS:
+            yield from _slices(batch)
+            continue
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= MIN_SLICE_ROWS:
+            yield from _slices(_merge(pending))
+            pending, rows = [], 0
+    if pending:
+        yield _merge(pending)
+
+
+def _merge(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
 def _slices(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-    """Zero-copy slices of about SLICE_BYTES each (the whole batch when it is small)."""
-    size = batch.nbytes
-    if size <= SLICE_BYTES or batch.num_rows <= 1:
+    """Zero-copy slices of about SLICE_BYTES, never fewer than MIN_SLICE_ROWS rows (the whole batch when small)."""
+    size = int(batch.nbytes)
+    if size <= SLICE_BYTES or batch.num_rows <= 2 * MIN_SLICE_ROWS:
         yield batch
         return
-    rows = max(1, batch.num_rows * SLICE_BYTES // size)
+    rows = max(MIN_SLICE_ROWS, batch.num_rows * SLICE_BYTES // size)
     for start in range(0, batch.num_rows, rows):
         yield batch.slice(start, rows)
 
