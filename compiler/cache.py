@@ -1,4 +1,5 @@
-"""A lint cache keyed by file content, file path and a fingerprint of the tool (its code and schema).
+"""A lint cache keyed by file content, file path, the repository's settings and a fingerprint of the tool (its
+code and schema).
 
 Unchanged files skip loading and checking entirely; cross-file rules still run, on cached facts.
 Writes go to a temporary file and `os.replace` onto the cache, so readers never see half a file.
@@ -17,7 +18,8 @@ import orjson
 
 from compiler.check.facts import ConnectorFacts, SecretFact
 from compiler.check.result import CheckedFile
-from compiler.diagnostics import Diagnostic, Severity
+from compiler.check.suppressions import Suppression
+from compiler.diagnostics import Diagnostic, Fix, FixKind, Severity
 from compiler.load.positions import Span
 from compiler.version import __version__
 
@@ -44,19 +46,31 @@ def _fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def entry_key(path: str, sha256: str, check_file_name: bool) -> str:
-    return f"{sha256}:{int(check_file_name)}:{path}"
+def entry_key(path: str, sha256: str, check_file_name: bool, settings_key: str = "") -> str:
+    return f"{sha256}:{int(check_file_name)}:{settings_key}:{path}"
 
 
 def _to_json(report: CheckedFile) -> dict[str, Any]:
     return {
         "diagnostics": [asdict(d) for d in report.diagnostics],
         "facts": [asdict(f) for f in report.facts],
+        "suppressions": [asdict(s) for s in report.suppressions],
     }
 
 
+def _diagnostic(d: dict[str, Any]) -> Diagnostic:
+    fix = d.get("fix")
+    return Diagnostic(
+        **{
+            **d,
+            "severity": Severity(d["severity"]),
+            "fix": Fix(**{**fix, "kind": FixKind(fix["kind"])}) if fix else None,
+        }
+    )
+
+
 def _from_json(path: str, sha256: str, entry: dict[str, Any]) -> CheckedFile:
-    diagnostics = tuple(Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in entry["diagnostics"])
+    diagnostics = tuple(_diagnostic(d) for d in entry["diagnostics"])
     facts = tuple(
         ConnectorFacts(
             file=f["file"],
@@ -67,13 +81,17 @@ def _from_json(path: str, sha256: str, entry: dict[str, Any]) -> CheckedFile:
         )
         for f in entry["facts"]
     )
-    return CheckedFile(path, sha256, diagnostics, facts, ())
+    suppressions = tuple(
+        Suppression(Span(**s["span"]), s["target_line"], tuple(s["codes"])) for s in entry["suppressions"]
+    )
+    return CheckedFile(path, sha256, diagnostics, facts, (), suppressions)
 
 
 class LintCache:
-    """Load once, look up per file, save once."""
+    """Load once, look up per file, save once. `settings_key` is the repository settings' fingerprint."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, settings_key: str = "") -> None:
+        self.settings_key = settings_key
         self.file = (directory or cache_dir()) / f"lint-{_fingerprint()}.json"
         self.entries: dict[str, Any] = {}
         self.used: set[str] = set()
@@ -86,7 +104,7 @@ class LintCache:
             pass  # no cache yet, or a damaged one: start empty
 
     def get(self, path: str, sha256: str, check_file_name: bool) -> CheckedFile | None:
-        key = entry_key(path, sha256, check_file_name)
+        key = entry_key(path, sha256, check_file_name, self.settings_key)
         entry = self.entries.get(key)
         if entry is None:
             return None
@@ -97,7 +115,7 @@ class LintCache:
             return None
 
     def put(self, report: CheckedFile, check_file_name: bool) -> None:
-        key = entry_key(report.path, report.sha256, check_file_name)
+        key = entry_key(report.path, report.sha256, check_file_name, self.settings_key)
         self.entries[key] = _to_json(report)
         self.used.add(key)
         self.dirty = True

@@ -11,32 +11,48 @@ import dataclasses
 import gc
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 from compiler.cache import LintCache
+from compiler.check.policy import apply_policy
 from compiler.check.project import check_project
 from compiler.check.result import CheckedFile
+from compiler.check.settings import DEFAULT, Settings, SettingsError, find_settings
+from compiler.check.suppressions import find_suppressions
 from compiler.diagnostics import Diagnostic, Severity
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PARALLEL_THRESHOLD = 200
 """Below this many files to check, starting worker processes costs more than it saves."""
 
-__all__ = ["CheckedFile", "UsageError", "ValidationResult", "discover", "validate_paths", "validate_text"]
+__all__ = [
+    "CheckedFile",
+    "UsageError",
+    "ValidationResult",
+    "discover",
+    "load_settings",
+    "validate_paths",
+    "validate_text",
+]
 
 
 class UsageError(Exception):
-    """A path that does not exist or cannot be read: exit code 2, not a finding."""
+    """A path that does not exist or cannot be read, or bad settings: exit code 2, not a finding."""
 
 
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
+    """The files checked and what to report about them (suppressions, settings and strictness applied)."""
+
     files: tuple[CheckedFile, ...]
     diagnostics: tuple[Diagnostic, ...]
+    strict: bool = False
+    promoted: int = 0
+    """Warnings reported as errors because the run is strict."""
 
     @property
     def errors(self) -> int:
@@ -67,9 +83,9 @@ def _add(found: dict[str, Path], path: Path) -> None:
         found[os.path.abspath(path)] = path
 
 
-def discover(paths: Sequence[str]) -> list[Path]:
+def discover(paths: Sequence[str], settings: Settings = DEFAULT) -> list[Path]:
     """Files named directly, plus every *.yaml / *.yml below named folders (hidden folders such as .git or
-    .venv skipped), sorted, each file once even when reached through a symlink."""
+    .venv skipped, and what the settings exclude), sorted, each file once even when reached through a symlink."""
     found: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
@@ -77,7 +93,7 @@ def discover(paths: Sequence[str]) -> list[Path]:
             for folder, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
-                    if name.endswith(YAML_SUFFIXES):
+                    if name.endswith(YAML_SUFFIXES) and not settings.excludes(Path(folder, name)):
                         _add(found, Path(folder, name))
         elif path.is_file():
             _add(found, path)
@@ -128,21 +144,39 @@ spec:
 """
 
 
+def load_settings() -> Settings:
+    """The repository's settings (see `compiler.check.settings`); UsageError when they are wrong."""
+    try:
+        return find_settings()
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def validate_paths(
-    paths: Sequence[str], *, use_cache: bool = False, check_file_name: bool = True, jobs: int | None = None
+    paths: Sequence[str],
+    *,
+    use_cache: bool = False,
+    check_file_name: bool = True,
+    jobs: int | None = None,
+    strict: bool | None = None,
+    settings: Settings | None = None,
+    overrides: Mapping[str, bytes] | None = None,
 ) -> ValidationResult:
     """Check every connector file under `paths`. Raises UsageError for missing or unreadable paths.
 
     With `use_cache`, results come from the lint cache where the file is unchanged; cached results carry
     diagnostics and facts but not the documents' data (callers that compile plans leave the cache off).
+    `settings` default to the repository's; `strict` (None: as the settings say) makes warnings errors.
+    `overrides` replace the content of files by their shown path (`--diff` checks fixes it did not write).
     """
-    files = discover(paths)
-    cache = LintCache() if use_cache else None
+    settings = load_settings() if settings is None else settings
+    files = discover(paths, settings)
+    cache = LintCache(settings_key=settings.fingerprint()) if use_cache else None
     results: dict[str, CheckedFile] = {}
     pending: list[tuple[bytes, str, bool]] = []
     shown_paths = [display_path(path) for path in files]
     for path, shown in zip(files, shown_paths, strict=True):
-        raw = _read(path)
+        raw = overrides[shown] if overrides and shown in overrides else _read(path)
         cached = cache.get(shown, hashlib.sha256(raw).hexdigest(), check_file_name) if cache else None
         if cached is not None:
             results[shown] = cached
@@ -165,13 +199,18 @@ def validate_paths(
     ordered = tuple(results[shown] for shown in shown_paths)
     diagnostics = [d for report in ordered for d in report.diagnostics]
     diagnostics.extend(check_project(f for report in ordered for f in report.facts))
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return ValidationResult(ordered, tuple(diagnostics))
+    strict = settings.strict if strict is None else strict
+    suppressions = {report.path: report.suppressions for report in ordered if report.suppressions}
+    reported, promoted = apply_policy(diagnostics, suppressions, settings, strict)
+    return ValidationResult(ordered, tuple(reported), strict, promoted)
 
 
 def validate_text(text: str, *, path: str, check_file_name: bool = True) -> list[Diagnostic]:
-    """Check connector YAML held in memory (e.g. an example in the docs), cross-file rules included."""
+    """Check connector YAML held in memory (e.g. an example in the docs), cross-file rules and suppression
+    comments included, with the default settings."""
     from compiler.check.checker import check_file
 
     report = check_file(text.encode(), path, check_file_name=check_file_name)
-    return sorted([*report.diagnostics, *check_project(report.facts)], key=Diagnostic.sort_key)
+    suppressions = {path: find_suppressions(text)}
+    reported, _ = apply_policy([*report.diagnostics, *check_project(report.facts)], suppressions, DEFAULT, False)
+    return reported

@@ -2,6 +2,6 @@
 
 import sys
 
-from runtime.cli import main
+from runtime.optional import console_main
 
-sys.exit(main())
+sys.exit(console_main())

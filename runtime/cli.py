@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from runtime.signals import STOP
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="runtime", description="Run compiled connector plans.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("exec", help="run one plan: extract, diff, write artifacts, commit state")
     run.add_argument("plan", type=Path, help="a plan.json written by `compiler build`")
@@ -90,7 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("runtime: interrupted; nothing was committed", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line, never a traceback (secrets are redacted below this level)
+        if args.debug:  # the traceback, with every SECRET_* value masked all the same
+            from runtime.redact import redact
+
+            secrets = [value for name, value in os.environ.items() if name.startswith("SECRET_")]
+            print(redact(traceback.format_exc(), secrets), end="", file=sys.stderr)
+            return 1
         print(
-            f"runtime: internal error: {type(exc).__name__}: {exc} (this is a bug; please report it)", file=sys.stderr
+            f"runtime: internal error: {type(exc).__name__}: {exc} (this is a bug; please report it; "
+            "--debug shows the traceback)",
+            file=sys.stderr,
         )
         return 1

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.analysis.secrets import secret_env_name, secret_refs
+from compiler.check.codes import lookup
 from compiler.check.connector import Connector
 from compiler.check.facts import ConnectorFacts, SecretFact
 from compiler.check.finding import Finding, make_diagnostic
 from compiler.check.registry import DOCUMENT_RULES, FILE_NAME_RULES
 from compiler.check.result import CheckedFile
 from compiler.check.schema import check_schema
-from compiler.diagnostics import Diagnostic
+from compiler.check.suppressions import find_suppressions
+from compiler.diagnostics import Diagnostic, Fix
 from compiler.load import LoadedDocument, LoadedFile, Positions, Problem, Span, load_bytes
 
 __all__ = ["check_file", "check_loaded"]
@@ -91,10 +93,14 @@ def _check_document(
                 findings.extend(rule.check(connector))
     for finding in findings:
         span = _span_of(finding, document.positions, lines)
+        edit = finding.fix
+        fix = Fix(edit.kind, document.index, finding.pointer, edit.value, edit.description) if edit else None
         diagnostics.append(
-            make_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion)
+            make_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion, fix)
         )
-    valid = not any(d.severity == "error" for d in diagnostics)
+    # Read and schema-valid: the semantic rules ran. A semantic error may still be silenced, so the document's
+    # data and facts are kept; whether it may be compiled is decided once suppressions and settings apply.
+    valid = not any(d.severity == "error" and lookup(d.code).structural for d in diagnostics)
     return diagnostics, _facts(path, document.index, data, document.positions) if valid else None
 
 
@@ -112,7 +118,8 @@ def check_loaded(loaded: LoadedFile, *, check_file_name: bool = True) -> Checked
             facts.append(document_facts)
             documents.append(document.data)
     diagnostics.sort(key=Diagnostic.sort_key)
-    return CheckedFile(loaded.path, loaded.sha256, tuple(diagnostics), tuple(facts), tuple(documents))
+    suppressions = find_suppressions(loaded.text)
+    return CheckedFile(loaded.path, loaded.sha256, tuple(diagnostics), tuple(facts), tuple(documents), suppressions)
 
 
 def check_file(raw: bytes, path: str, *, check_file_name: bool = True) -> CheckedFile:

@@ -16,6 +16,18 @@ class Code:
     name: str
     severity: Severity
     summary: str
+    protects_data: bool = False
+    """The finding guards the data itself (deletes, writes to the source): it cannot be silenced or lowered."""
+
+    @property
+    def structural(self) -> bool:
+        """Reading and schema codes (GS0xx): semantic rules never ran on such a document, so nothing may hide them."""
+        return self.code < "GS100"
+
+    @property
+    def silenceable(self) -> bool:
+        """Whether a `# gemini-sync: disable=` comment or a per-repository severity may silence or lower it."""
+        return not (self.protects_data or self.structural)
 
 
 _E = Severity.ERROR
@@ -51,9 +63,10 @@ CODES: tuple[Code, ...] = (
         "incremental-auto-delete",
         _E,
         "Incremental extraction with auto_delete_missing deletes live data.",
+        protects_data=True,
     ),
     Code("GS106", "sql-syntax", _E, "The query does not parse in the provider's SQL dialect."),
-    Code("GS107", "sql-read-only-select", _E, "The query is not exactly one read-only SELECT."),
+    Code("GS107", "sql-read-only-select", _E, "The query is not exactly one read-only SELECT.", protects_data=True),
     Code("GS108", "sql-missing-column", _E, "A field the mapping needs is not among the selected columns."),
     Code("GS109", "sql-select-star", _W, "SELECT * hides the column list, so field checks cannot run."),
     Code("GS110", "template-syntax", _E, "A Jinja template does not parse."),
@@ -82,6 +95,8 @@ CODES: tuple[Code, ...] = (
     ),
     Code("GS156", "file-record-field", _E, "The mapping reads a field that whole-file records do not have."),
     Code("GS157", "csv-encoding", _E, "csv.encoding is not an encoding the CSV reader supports."),
+    # GS2xx: the linter's own comments and settings
+    Code("GS201", "unused-suppression", _W, "A `# gemini-sync: disable=` comment silences nothing."),
 )
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}

@@ -7,8 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from compiler.check.codes import lookup
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, Fix, FixKind
 from compiler.load.positions import Span
+
+
+@dataclass(frozen=True, slots=True)
+class FixEdit:
+    """What a check knows about a certain fix; the checker adds the document it belongs to."""
+
+    kind: FixKind
+    value: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +31,7 @@ class Finding:
     at_key: bool = False
     line_offset: int = 0
     """Lines below the start of the value (a parse error inside a block-scalar query)."""
+    fix: FixEdit | None = None
 
 
 MAX_SUGGESTION_CANDIDATES = 1000
@@ -31,6 +41,13 @@ file can make thousands of lookups (3,000 unknown template variables against 3,0
 
 MAX_SUGGESTIONS = 50
 """Suggestions a rule computes per document; later findings of the same rule say how to fix without one."""
+
+
+def close_matches(word: str, candidates: Iterable[str], n: int = 1) -> list[str]:
+    choices = list(candidates)
+    if len(choices) > MAX_SUGGESTION_CANDIDATES:
+        return []
+    return difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
@@ -48,7 +65,9 @@ def listing(names: Sequence[str], limit: int = 20) -> str:
     return shown if len(names) <= limit else f"{shown}, ... and {len(names) - limit} more"
 
 
-def make_diagnostic(path: str, span: Span, code: str, message: str, pointer: str, suggestion: str | None) -> Diagnostic:
+def make_diagnostic(
+    path: str, span: Span, code: str, message: str, pointer: str, suggestion: str | None, fix: Fix | None = None
+) -> Diagnostic:
     """Stamp file, range and the code's severity onto a finding."""
     return Diagnostic(
         file=path,
@@ -61,4 +80,5 @@ def make_diagnostic(path: str, span: Span, code: str, message: str, pointer: str
         code=code,
         message=message,
         suggestion=suggestion,
+        fix=fix,
     )

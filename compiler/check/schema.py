@@ -14,9 +14,11 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+import regress
+from jsonschema import Draft202012Validator, ValidationError, validators
 
-from compiler.check.finding import Finding, did_you_mean
+from compiler.check.finding import Finding, FixEdit, close_matches, did_you_mean
+from compiler.diagnostics import FixKind
 from compiler.load.positions import join
 
 FUTURE_PROVIDERS_PAGE = "docs/connector-provider-future.md"
@@ -53,8 +55,27 @@ def validator_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(validator_schema())
+def ecma_regex(pattern: str) -> regress.Regex:
+    """A schema pattern compiled as ECMA-262 (unicode mode), the dialect JSON Schema specifies and editors use.
+
+    Python's `re` differs where it matters: its `$` also matches before a final newline (so "name\\n" passes
+    `^[a-z]+$`), and its `\\s` takes U+001C-U+001F but not U+FEFF.
+    """
+    return regress.Regex(pattern, flags="u")
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and ecma_regex(pattern).find(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+"""Draft 2020-12 with patterns in the ECMA-262 dialect (the schema has no `patternProperties`)."""
+
+
+@functools.cache
+def _validator() -> Any:
+    return EcmaValidator(validator_schema())
 
 
 @functools.cache
@@ -154,7 +175,39 @@ def _additional(error: ValidationError, pointer: str, mode: str | None) -> Itera
             child,
             suggestion or f"allowed fields: {', '.join(allowed)}",
             at_key=True,
+            fix=_rename_fix(key, allowed, instance),
         )
+
+
+def _rename_fix(key: str, allowed: list[str], siblings: Mapping[str, Any]) -> FixEdit | None:
+    """Certain only when exactly one allowed field is close and the mapping does not have it already."""
+    matches = close_matches(key, allowed, n=2)
+    if len(matches) != 1 or matches[0] in siblings:
+        return None
+    return FixEdit(FixKind.RENAME_KEY, matches[0], f"rename {key!r} to {matches[0]!r}")
+
+
+def _normalised(value: str) -> str:
+    return value.casefold().replace("-", "_")
+
+
+def _case_fix(value: Any, allowed: list[Any]) -> FixEdit | None:
+    """`POSTGRES` for postgres, `never-delete` for never_delete: exactly one allowed value differs only so."""
+    if not isinstance(value, str):
+        return None
+    same = [a for a in allowed if isinstance(a, str) and _normalised(a) == _normalised(value)]
+    if len(same) != 1:
+        return None
+    return FixEdit(FixKind.SET_VALUE, same[0], f"change {value!r} to {same[0]!r}")
+
+
+def _strip_fix(value: Any, pattern: str) -> FixEdit | None:
+    """A value that matches its pattern once surrounding whitespace (a newline from `>` or a quote) is removed."""
+    if not isinstance(value, str) or value.strip() == value or not value.strip():
+        return None
+    if ecma_regex(pattern).find(value.strip()) is None:
+        return None
+    return FixEdit(FixKind.SET_VALUE, value.strip(), f"remove the whitespace around {value.strip()!r}")
 
 
 def _required(error: ValidationError, pointer: str, mode: str | None) -> Iterator[Finding]:
@@ -194,6 +247,7 @@ def _enum(error: ValidationError, pointer: str, mode: str | None) -> Finding:
         + (_lookalike(value) if isinstance(value, str) else ""),
         pointer,
         hint,
+        fix=_case_fix(value, list(allowed)),
     )
 
 
@@ -240,18 +294,24 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         )
     elif kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        scalar = isinstance(error.instance, bool | int | float)
+        quotable = isinstance(error.instance, bool | int | float) and "string" in expected
         yield Finding(
             "GS052",
             f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}",
             pointer,
-            "put the value in quotes to make it a string" if scalar and "string" in expected else None,
+            "put the value in quotes to make it a string" if quotable else None,
+            fix=FixEdit(FixKind.QUOTE, "", "quote the value so that it is a string") if quotable else None,
         )
     elif kind in ("enum", "const"):
         yield _enum(error, pointer, mode)
     elif kind == "pattern":
         hint = error.schema.get("x-formatHint", f"must match {error.validator_value}")
-        yield Finding("GS054", f"{name} {_describe(error.instance)} is not valid: expected {hint}", pointer)
+        yield Finding(
+            "GS054",
+            f"{name} {_describe(error.instance)} is not valid: expected {hint}",
+            pointer,
+            fix=_strip_fix(error.instance, error.validator_value),
+        )
     elif kind in (
         "minLength",
         "maxLength",

@@ -28,6 +28,7 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     ("GS0", "Reading the file"),
     ("GS05", "Schema"),
     ("GS1", "Semantic rules"),
+    ("GS2", "Suppressions"),
 )
 
 
@@ -93,7 +94,10 @@ def render_diagnostics(codes: Sequence[Code], details: Mapping[str, str] | None 
     details = rule_docs() if details is None else details
     documented = [(c, details[c.code]) for c in codes if details.get(c.code)]
     template = _environment().get_template("diagnostics.md.j2")
-    return template.render(families=families, count=len(codes), documented=documented, anchored=set(details))
+    protected = [c.code for c in codes if c.protects_data]
+    return template.render(
+        families=families, count=len(codes), documented=documented, anchored=set(details), protected=protected
+    )
 
 
 def generated_pages() -> dict[str, Callable[[], str]]:

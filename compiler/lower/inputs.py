@@ -1,8 +1,8 @@
 """Binding a plan to its input files: a path relative to the source root, in posix form, and a SHA-256.
 
 The source root is what makes plans identical across working directories and clones: by default it is the git
-work tree that contains the file (the nearest ancestor holding `.git`), else the current directory; `--root`
-overrides it. The runtime's `--source-root` joins the same relative path to find the file again.
+work tree that contains the file (the nearest ancestor holding `.git`), else the current directory when the file
+is below it, else the file's own folder (so a file outside any work tree is never refused); `--root` overrides it. The runtime's `--source-root` joins the same relative path to find the file again.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def source_root(path: Path, explicit: Path | None = None) -> Path:
     """The root `path` is made relative to (absolute, symlinks resolved)."""
     if explicit is not None:
         return explicit.resolve()
-    return _work_tree(path.resolve().parent) or Path.cwd().resolve()
+    folder = path.resolve().parent
+    cwd = Path.cwd().resolve()
+    return _work_tree(folder) or (cwd if folder.is_relative_to(cwd) else folder)
 
 
 def relative_input_path(path: str, root: Path | None = None) -> str:

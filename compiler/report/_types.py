@@ -18,4 +18,6 @@ def summary_line(result: ValidationResult) -> str:
         return f"{checked}: no problems"
     errors = f"{result.errors} error{'s' if result.errors != 1 else ''}"
     warnings = f"{result.warnings} warning{'s' if result.warnings != 1 else ''}"
-    return f"{checked}: {errors}, {warnings} in {with_findings} file{'s' if with_findings != 1 else ''}"
+    plural = "s" if result.promoted != 1 else ""
+    strict = f" ({result.promoted} warning{plural} counted as error{plural}: strict)" if result.promoted else ""
+    return f"{checked}: {errors}, {warnings} in {with_findings} file{'s' if with_findings != 1 else ''}{strict}"

@@ -1,10 +1,15 @@
-"""GitHub Actions workflow commands: one `::error file=...,line=...::message` annotation per diagnostic."""
+"""GitHub Actions workflow commands: one `::error file=...,line=...::message` annotation per diagnostic.
+
+`file=` is relative to the repository root (what GitHub resolves annotations against); under `--strict` the
+warnings that fail the run arrive here as errors, so they are `::error`.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from compiler.report._types import SourceLines, summary_line
+from compiler.report.locations import annotation_path
 
 if TYPE_CHECKING:
     from compiler.validation import ValidationResult
@@ -24,7 +29,7 @@ def render(result: ValidationResult, sources: SourceLines) -> str:
         level = "error" if d.severity == "error" else "warning"
         message = d.message + (f" ({d.suggestion})" if d.suggestion else "")
         props = (
-            f"file={_property(d.file)},line={d.line},col={d.column},endLine={d.end_line},"
+            f"file={_property(annotation_path(d.file))},line={d.line},col={d.column},endLine={d.end_line},"
             f"endColumn={d.end_column},title={_property(d.code)}"
         )
         out.append(f"::{level} {props}::{_data(message)}")

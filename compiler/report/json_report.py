@@ -29,7 +29,10 @@ def render(result: ValidationResult, sources: SourceLines) -> str:
     report = {
         "format_version": FORMAT_VERSION,
         "diagnostics": [
-            {field: str(getattr(d, field)) if field == "severity" else getattr(d, field) for field in FIELDS}
+            {
+                **{field: str(getattr(d, field)) if field == "severity" else getattr(d, field) for field in FIELDS},
+                "fix": d.fix.description if d.fix else None,
+            }
             for d in result.diagnostics
         ],
         "summary": {
@@ -37,6 +40,8 @@ def render(result: ValidationResult, sources: SourceLines) -> str:
             "files_with_findings": len({d.file for d in result.diagnostics}),
             "errors": result.errors,
             "warnings": result.warnings,
+            "strict": result.strict,
+            "fixable": sum(1 for d in result.diagnostics if d.fix),
         },
     }
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

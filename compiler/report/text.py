@@ -59,5 +59,7 @@ def render(result: ValidationResult, sources: SourceLines) -> str:
         out.extend(_snippet(d, cached[d.file]))
         if d.suggestion:
             out.append(f"   = help: {d.suggestion}")
+        if d.fix:
+            out.append(f"   = fix: {d.fix.description} (compiler validate --fix)")
     out.append(summary_line(result))
     return "\n".join(out) + "\n"

@@ -18,6 +18,7 @@ stream still running.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
@@ -25,11 +26,8 @@ import pyarrow as pa
 
 from compiler.plan import SqlSource
 from runtime.errors import SourceError
-from runtime.extract.embedded import DuckDbExtractor, SqliteExtractor
-from runtime.extract.generic import SqlAlchemyExtractor
-from runtime.extract.mysql import MySqlExtractor
-from runtime.extract.postgres import PostgresExtractor
 from runtime.extract.urls import Target, parse_target
+from runtime.optional import require
 
 __all__ = ["Extractor", "open_extractor"]
 
@@ -44,24 +42,36 @@ class Extractor(Protocol):
     def close(self) -> None: ...
 
 
-# (provider, driver) -> fast path. Anything not listed goes through SQLAlchemy.
-_FAST_PATHS: dict[tuple[str, str], Callable[[Target, int], Extractor]] = {
-    ("postgres", "psycopg"): PostgresExtractor,
-    ("mysql", "pymysql"): MySqlExtractor,
-    ("duckdb", ""): DuckDbExtractor,
-    ("sqlite", ""): SqliteExtractor,
+# (provider, driver) -> fast path, as `module:class`. Anything not listed goes through SQLAlchemy. Imported on
+# use: a driver is an extra of the package, and only the one a plan names must be installed.
+_FAST_PATHS: dict[tuple[str, str], str] = {
+    ("postgres", "psycopg"): "runtime.extract.postgres:PostgresExtractor",
+    ("mysql", "pymysql"): "runtime.extract.mysql:MySqlExtractor",
+    ("duckdb", ""): "runtime.extract.embedded:DuckDbExtractor",
+    ("sqlite", ""): "runtime.extract.embedded:SqliteExtractor",
 }
+_GENERIC = "runtime.extract.generic:SqlAlchemyExtractor"
+_DRIVER_MODULES = {"psycopg": "psycopg", "pymysql": "pymysql", "pyodbc": "pyodbc", "oracledb": "oracledb"}
+"""SQLAlchemy driver name -> the module it imports (a missing one names its extra)."""
+
+
+def _factory(target: Target) -> Callable[[Target, int], Extractor]:
+    if target.driver in _DRIVER_MODULES:
+        require(_DRIVER_MODULES[target.driver])
+    module, _, name = _FAST_PATHS.get((target.provider, target.driver), _GENERIC).partition(":")
+    factory: Callable[[Target, int], Extractor] = getattr(importlib.import_module(module), name)
+    return factory
 
 
 def open_extractor(source: SqlSource, url: str) -> Extractor:
     """Connect to the source named by `url` (the resolved secret) and return its extractor.
 
-    Raises SourceError for a URL that does not fit the provider, a missing driver or a failed connection.
+    Raises SourceError for a URL that does not fit the provider, a failed connection or a missing driver (then
+    naming the extra to install, `runtime.optional`).
     """
     target = parse_target(source, url)
-    factory = _FAST_PATHS.get((target.provider, target.driver), SqlAlchemyExtractor)
     try:
-        return factory(target, source.batch_size)
+        return _factory(target)(target, source.batch_size)
     except SourceError:
         raise
     except Exception as error:  # a driver's own exception type: wrap, scrubbed

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from compiler.plan import Plan
 from runtime.map.fields import RECORD, clean_principals, json_principals
-from runtime.map.sql import append_member, literal
+from runtime.map.sql import json_line, literal
 
 _DOCUMENT = f"json_extract({RECORD}, '$.__document')"
 
@@ -25,18 +25,21 @@ def _text(name: str) -> str:
     return f"json_extract_string({RECORD}, {literal('$.__document.' + name)})"
 
 
-def document_sql(plan: Plan) -> str:
-    """The document JSON of a canonical record (reads the document id `c.__gs_id`)."""
+def line_sql(plan: Plan) -> str:
+    """The NDJSON line of a canonical record's document (reads the document id `c.__gs_id`)."""
     soft = plan.reconciliation.delete_policy == "soft_delete_only"
     flag = f", {literal(plan.reconciliation.soft_delete_flag_field)}: false" if soft else ""
     # RFC 7386 merge: our keys win over metadata keys of the same name; a null uri drops the key.
     own = f"to_json({{'title': coalesce({_text('title')}, ''), 'uri': {_text('uri')}{flag}}})"
     struct = f"json_merge_patch(coalesce(NULLIF({_field('metadata')}, 'null'::JSON), '{{}}'), {own})"
     mime = f"coalesce({_text('mime_type')}, {literal(plan.mapping.mime_type)})"
-    content = (
-        f'(\'{{"mimeType":\' || CAST(to_json({mime}) AS VARCHAR) || \',"rawBytes":"\''
-        f" || to_base64(encode(coalesce({_text('content')}, ''))) || '\"}}')"
-    )
+    content = [
+        literal('{"mimeType":'),
+        f"CAST(to_json({mime}) AS VARCHAR)",
+        literal(',"rawBytes":"'),
+        f"to_base64(encode(coalesce({_text('content')}, '')))",
+        literal('"}'),
+    ]
     users = clean_principals(json_principals(_field("acl_users"), "acl_users"))
     groups = clean_principals(json_principals(_field("acl_groups"), "acl_groups"))
     listed = (
@@ -46,14 +49,14 @@ def document_sql(plan: Plan) -> str:
     top = f"'id': c.__gs_id, 'structData': {struct}"
     with_acl = f"to_json({{{top}, 'aclInfo': {{'readers': [{{'principals': {listed}}}]}}}})"
     document = f"CASE WHEN len({listed}) = 0 THEN to_json({{{top}}}) ELSE {with_acl} END"
-    return append_member(document, "content", content)
+    return json_line(document, content)
 
 
-def either(plan: Plan, raw: str, document: str, hash_sql: str, fingerprint: str) -> tuple[str, str, str]:
-    """(raw id, document, hash) that use the canonical document where a record carries one."""
+def either(plan: Plan, raw: str, line: str, hash_sql: str, fingerprint: str) -> tuple[str, str, str]:
+    """(raw id, line, hash) that use the canonical document where a record carries one."""
     present = f"{_DOCUMENT} IS NOT NULL"
     return (
         f"CASE WHEN {present} THEN {_text('doc_id')} ELSE {raw} END",
-        f"CASE WHEN {present} THEN {document_sql(plan)} ELSE {document} END",
+        f"CASE WHEN {present} THEN {line_sql(plan)} ELSE {line} END",
         f"CASE WHEN {present} THEN hash({literal(fingerprint)}, {_DOCUMENT}) ELSE {hash_sql} END",
     )

@@ -30,7 +30,7 @@ from runtime.errors import ConfigError
 from runtime.map import canonical
 from runtime.map.fields import ColumnAccess, FieldAccess, JsonAccess
 from runtime.map.ids import document_id_sql, raw_id_sql
-from runtime.map.sql import append_member, col, ident, literal
+from runtime.map.sql import col, ident, json_line, literal
 from runtime.map.templates import rendered_column, template_sql
 from runtime.sources.base import CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN, RecordFormat
 
@@ -40,16 +40,17 @@ HASH_ALGORITHM = "duckdb-hash:" + duckdb.__version__.rsplit(".", 1)[0]
 
 @dataclass(frozen=True, slots=True)
 class DocumentSql:
-    """SQL over a chunk `c`: `raw_id`, `id`, `hash`, `watermark` (or None) and `document` (JSON text).
+    """SQL over a chunk `c`: `raw_id`, `id`, `hash`, `watermark` (or None) and `line` (the document's JSON text
+    and a newline: one line of upserts.ndjson).
 
-    `id` reads the column `__gs_raw` (the raw id, computed first); `document` reads the document id `c.__gs_id`.
+    `id` reads the column `__gs_raw` (the raw id, computed first); `line` reads the document id `c.__gs_id`.
     """
 
     raw_id: str
     id: str
     hash: str
     watermark: str | None
-    document: str
+    line: str
     jinja_templates: tuple[tuple[str, Template], ...]
     record_format: RecordFormat
 
@@ -64,25 +65,26 @@ def mapping_fingerprint(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _content(plan: Plan, access: FieldAccess, columns: frozenset[str]) -> tuple[str | None, list[str]]:
-    """(SQL of the `content` object as JSON text, or None; what the hash must cover for it).
+def _content(plan: Plan, access: FieldAccess, columns: frozenset[str]) -> tuple[list[str] | None, list[str]]:
+    """(SQL pieces of the `content` member's JSON text, or None; what the hash must cover for it).
 
-    Built by string concatenation, not DuckDB's JSON functions: base64 needs no escaping, and the JSON functions
-    hold many copies of a large value per chunk (1 MiB documents: gigabytes per thread, measured)."""
+    Built as text, not with DuckDB's JSON functions: base64 needs no escaping, and the JSON functions hold many
+    copies of a large value per chunk (1 MiB documents: gigabytes per thread, measured)."""
     mapping = plan.mapping
     mime = literal(mapping.mime_type)
     if MIME_TYPE_COLUMN in columns:
         mime = f"coalesce({col(MIME_TYPE_COLUMN)}, {mime})"
-    head = f"'{{\"mimeType\":' || CAST(to_json({mime}) AS VARCHAR)"
-
-    def inline(base64: str) -> str:
-        return f"({head} || ',\"rawBytes\":\"' || {base64} || '\"}}')"
-
-    linked = f"({head} || ',\"uri\":' || CAST(to_json({col(CONTENT_URI_COLUMN)}) AS VARCHAR) || '}}')"
+    head = [literal('{"mimeType":'), f"CAST(to_json({mime}) AS VARCHAR)"]
     supplied = [name for name in (CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN) if name in columns]
+
+    def inline(base64: str) -> list[str]:
+        return [*head, literal(',"rawBytes":"'), base64, literal('"}')]
+
+    linked = [*head, literal(',"uri":'), f"CAST(to_json({col(CONTENT_URI_COLUMN)}) AS VARCHAR)", "'}'"]
     raw = inline(f"to_base64({col(CONTENT_COLUMN)})")
     if CONTENT_COLUMN in columns and CONTENT_URI_COLUMN in columns:
-        return f"CASE WHEN {col(CONTENT_COLUMN)} IS NOT NULL THEN {raw} ELSE {linked} END", supplied
+        either = f"CASE WHEN {col(CONTENT_COLUMN)} IS NOT NULL THEN concat({', '.join(raw)}) ELSE concat({', '.join(linked)}) END"
+        return [either], supplied
     if CONTENT_COLUMN in columns:
         return raw, supplied
     if CONTENT_URI_COLUMN in columns:
@@ -160,20 +162,19 @@ def compile_mapping(plan: Plan, schema: pa.Schema, record_format: RecordFormat =
         listed = principals[0] if len(principals) == 1 else f"list_concat({', '.join(principals)})"
         with_acl = f"to_json({{{', '.join(top)}, 'aclInfo': {{'readers': [{{'principals': {listed}}}]}}}})"
         document = f"CASE WHEN len({listed}) = 0 THEN {document} ELSE {with_acl} END"
-    if content is not None:
-        document = append_member(document, "content", content)
+    line = json_line(document, content)
     hash_sql = _hash_sql(plan, access, templates, content_columns)
 
     watermark = plan.extraction.watermark_field
     watermark_sql = access.watermark(access.require(watermark, "watermark field")) if watermark else None
     if record_format == "json" and plan.mode == "rest_push":
-        raw, document, hash_sql = canonical.either(plan, raw, document, hash_sql, mapping_fingerprint(plan))
+        raw, line, hash_sql = canonical.either(plan, raw, line, hash_sql, mapping_fingerprint(plan))
     return DocumentSql(
         raw_id=raw,
         id=document_id_sql("__gs_raw", mapping.id),
         hash=hash_sql,
         watermark=watermark_sql,
-        document=f"CAST({document} AS VARCHAR)",
+        line=line,
         jinja_templates=jinja,
         record_format=record_format,
     )

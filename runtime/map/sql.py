@@ -18,7 +18,12 @@ def col(name: str, alias: str = "c") -> str:
     return f"{alias}.{ident(name)}"
 
 
-def append_member(document: str, key: str, value: str) -> str:
-    """SQL appending `"key": <value>` to the JSON object text `document` (`value` is SQL for JSON text)."""
-    head = literal(f',"{key}":')
-    return f"(left(CAST({document} AS VARCHAR), -1) || {head} || {value} || '}}')"
+def json_line(document: str, content_parts: list[str] | None = None) -> str:
+    """SQL for one NDJSON line: the JSON object text `document`, with a `content` member appended when
+    `content_parts` is given (SQL pieces whose concatenation is the member's JSON text), and a newline.
+
+    One `concat` call builds the line in one allocation: chained `||` copies a 1 MiB value once per operator."""
+    if content_parts is None:
+        return f"concat(CAST({document} AS VARCHAR), chr(10))"
+    parts = [f"left(CAST({document} AS VARCHAR), -1)", literal(',"content":'), *content_parts, "'}'", "chr(10)"]
+    return f"concat({', '.join(parts)})"

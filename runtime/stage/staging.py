@@ -10,10 +10,11 @@ record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's 
 to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
 first sync never holds documents in memory; the cost per record does not grow with the size of the state.
 
-Memory is bounded in bytes, not rows. DuckDB scans an Arrow stream a batch at a time, so the batches it is fed
-bound what a thread renders at once: they are cut to about `SLICE_BYTES`, but never below `MIN_SLICE_ROWS` rows
-(small batches are merged up to it), because DuckDB's hash join caches chunks smaller than 64 rows until it has
-~2,000 of them, which with 1 MiB documents would hold 2 GB. Result batches hold about `LINE_BYTES` of lines.
+Memory is bounded in bytes, not rows: batches are cut to about `SLICE_BYTES` and result batches hold about
+`LINE_BYTES` of lines. Wide records (more than `WIDE_ROW_BYTES` on average, e.g. 1 MiB documents) take another
+path: DuckDB's hash join reads its probe side far ahead of its output (~2,000 rows, measured: 2 GB of 1 MiB
+records), so for them each batch is keyed and matched with `known` on its own, before the stream, and the
+streaming query only renders (`_WideKeyer`).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ LINE_BATCH = 16_384
 """Most rows per result batch (fewer when records are large, see `_line_batch`)."""
 LINE_BYTES = 32 << 20
 SLICE_BYTES = 8 << 20
-MIN_SLICE_ROWS = 64
-"""DuckDB's CACHE_THRESHOLD: a join caches (accumulates) smaller chunks."""
+WIDE_ROW_BYTES = 64 << 10
+"""Records wider than this on average take the wide path (keyed per batch) and are rendered by one DuckDB thread
+(for 1 MiB documents a second thread cost 50% more peak memory and no time, measured)."""
 FLUSH_ROWS = 262_144
 KNOWN_BYTES_PER_DOC = 40
 
@@ -84,6 +86,33 @@ def size_memory(con: duckdb.DuckDBPyConnection, base_mb: int) -> int:
     return limit
 
 
+class _WideKeyer:
+    """Keys each batch of wide records on its own: raw id, document id, hashes and status, as extra columns.
+
+    The query reads one slice (a few MB) joined with `known`, so the join never holds more than that slice."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: DocumentSql, compare: bool) -> None:
+        self.cursor = con.cursor()
+        self.query = _keys_query(sql, compare)
+
+    def key(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        numbered = batch.append_column("__gs_row", pa.array(range(batch.num_rows), pa.int64()))
+        self.cursor.register("wide_batch", numbered)
+        try:
+            keys = self.cursor.sql(self.query).to_arrow_table()
+        finally:
+            self.cursor.unregister("wide_batch")
+        for name in _WIDE_KEYS:
+            batch = batch.append_column(name, keys.column(name).combine_chunks())
+        return batch
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+_WIDE_KEYS = ("__gs_raw", "__gs_id", "__gs_hash", "__gs_idh", "__gs_status")
+
+
 class _Source:
     """The extractor's batches, checked and completed (Jinja columns) before DuckDB reads them.
 
@@ -97,6 +126,7 @@ class _Source:
         self.progress = progress
         self.rows = 0
         self.failure: BaseException | None = None
+        self.keyer: _WideKeyer | None = None
 
     def prepare(self, batch: pa.RecordBatch, sql: DocumentSql) -> pa.RecordBatch:
         if self.record_format == "columns":
@@ -135,44 +165,21 @@ class _Source:
         self, first: pa.RecordBatch, rest: Iterator[pa.RecordBatch], sql: DocumentSql
     ) -> Iterator[pa.RecordBatch]:
         try:
-            prepared = itertools.chain([first], (self.prepare(batch, sql) for batch in rest))
-            yield from _rebatched(prepared)
+            for batch in itertools.chain([first], (self.prepare(batch, sql) for batch in rest)):
+                for piece in _slices(batch):
+                    yield piece if self.keyer is None else self.keyer.key(piece)
         except BaseException as exc:
             self.failure = exc
             raise
 
 
-def _rebatched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Batches of at least MIN_SLICE_ROWS rows (but the last) and about SLICE_BYTES: large ones are sliced
-    (zero copy), runs of small ones merged."""
-    pending: list[pa.RecordBatch] = []
-    rows = 0
-    for batch in batches:
-        if not pending and batch.num_rows >= MIN_SLICE_ROWS:
-            yield from _slices(batch)
-            continue
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows >= MIN_SLICE_ROWS:
-            yield from _slices(_merge(pending))
-            pending, rows = [], 0
-    if pending:
-        yield _merge(pending)
-
-
-def _merge(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
-    if len(batches) == 1:
-        return batches[0]
-    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
-
-
 def _slices(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-    """Zero-copy slices of about SLICE_BYTES, never fewer than MIN_SLICE_ROWS rows (the whole batch when small)."""
+    """Zero-copy slices of about SLICE_BYTES each (the whole batch when it is small)."""
     size = int(batch.nbytes)
-    if size <= SLICE_BYTES or batch.num_rows <= 2 * MIN_SLICE_ROWS:
+    if size <= SLICE_BYTES or batch.num_rows <= 1:
         yield batch
         return
-    rows = max(MIN_SLICE_ROWS, batch.num_rows * SLICE_BYTES // size)
+    rows = max(1, batch.num_rows * SLICE_BYTES // size)
     for start in range(0, batch.num_rows, rows):
         yield batch.slice(start, rows)
 
@@ -188,28 +195,49 @@ def _empty(schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist([], schema=schema)
 
 
-def _query(sql: DocumentSql, compare: bool, render: bool, has_part: bool) -> str:
+def _keyed(sql: DocumentSql, source: str) -> str:
+    """`source` with the raw id, document id, content hash and id hash of each record added."""
     # A record without an id fails the run, naming it (for "json" records by its text: they have no row order).
     missing = (
         "error('a record has an empty or missing id: ' || left(c.__record, 300))"
         if sql.record_format == "json"
         else "error('a record has an empty or NULL id')"
     )
-    raw = f"(SELECT coalesce(NULLIF({sql.raw_id}, ''), {missing}) AS __gs_raw, * FROM stage_source c)"
+    raw = f"(SELECT coalesce(NULLIF({sql.raw_id}, ''), {missing}) AS __gs_raw, * FROM {source} c)"
     ids = f"(SELECT {sql.id} AS __gs_id, {sql.hash} AS __gs_hash, * FROM {raw} c)"
-    keyed = f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
-    match = "s.hash = c.__gs_hash AND s.idh = c.__gs_idh" if compare else "false"
-    wm = f", {sql.watermark} AS wm" if sql.watermark else ""
-    upsert = "s.hash IS NULL OR s.deleted"
-    line = f", CASE WHEN {upsert} THEN {sql.document} || chr(10) END AS line" if render else ""
-    # `status`: NULL unchanged, `restored` (soft-deleted, back unchanged), else `pending` (new or changed:
-    # settled once, after staging, in `runtime.reconcile.diff`). The raw id is kept only where it differs from
-    # the document id (it names records in duplicate-id errors).
-    part = f"CAST(c.{PART_COLUMN} AS VARCHAR)" if has_part else "NULL::VARCHAR"
+    return f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
+
+
+# `status`: NULL unchanged, `restored` (soft-deleted, back unchanged), else `pending` (new or changed: settled
+# once, after staging, in `runtime.reconcile.diff`).
+_STATUS = "CASE WHEN s.hash IS NULL THEN 'pending' WHEN s.deleted THEN 'restored' END"
+
+
+def _match(compare: bool) -> str:
+    return "s.hash = c.__gs_hash AND s.idh = c.__gs_idh" if compare else "false"
+
+
+def _keys_query(sql: DocumentSql, compare: bool) -> str:
+    """Wide path: the keys and status of one batch (`wide_batch`), in its row order."""
     return (
-        "SELECT nullif(__gs_raw, __gs_id) AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash,"
-        f" {part} AS part{wm}, CASE WHEN s.hash IS NULL THEN 'pending' WHEN s.deleted THEN 'restored' END AS status"
-        f"{line} FROM {keyed} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON {match}"
+        f"SELECT c.__gs_raw, c.__gs_id, c.__gs_hash, c.__gs_idh, {_STATUS} AS __gs_status"
+        f" FROM {_keyed(sql, 'wide_batch')} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s"
+        f" ON {_match(compare)} ORDER BY c.__gs_row"
+    )
+
+
+def _query(sql: DocumentSql, compare: bool, render: bool, has_part: bool, wide: bool) -> str:
+    wm = f", {sql.watermark} AS wm" if sql.watermark else ""
+    part = f"CAST(c.{PART_COLUMN} AS VARCHAR)" if has_part else "NULL::VARCHAR"
+    # The raw id is kept only where it differs from the document id (it names records in duplicate-id errors).
+    keys = "nullif(__gs_raw, __gs_id) AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash"
+    if wide:  # keyed and matched per batch already (`_WideKeyer`): render only
+        line = f", CASE WHEN c.__gs_status IS NOT NULL THEN {sql.line} END AS line" if render else ""
+        return f"SELECT {keys}, {part} AS part{wm}, c.__gs_status AS status{line} FROM stage_source c"
+    line = f", CASE WHEN s.hash IS NULL OR s.deleted THEN {sql.line} END AS line" if render else ""
+    return (
+        f"SELECT {keys}, {part} AS part{wm}, {_STATUS} AS status{line}"
+        f" FROM {_keyed(sql, 'stage_source')} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON {_match(compare)}"
     )
 
 
@@ -312,12 +340,20 @@ def stage_batches(
         return StageResult(rows=0, watermark_type=None)
     sql = compile_mapping(plan, first.schema, record_format)
     first = source.prepare(first, sql)
+    wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
+    schema = first.schema
+    if wide:
+        source.keyer = _WideKeyer(con, sql, compare_hashes)
+        schema = source.keyer.key(first.slice(0, 0)).schema
     stream = source.stream(first, rest, sql)
     sink = _Sink(con.cursor(), upserts, keep_docs)
-    con.register("stage_source", pa.RecordBatchReader.from_batches(first.schema, stream))
-    query = _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names)
+    con.register("stage_source", pa.RecordBatchReader.from_batches(schema, stream))
+    query = _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, wide)
     # The state's hash table must be the one built (once); never the stream, which would be held whole.
     con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    threads = one(con, "SELECT current_setting('threads')")
+    if wide:
+        con.execute("SET threads = 1")
     try:
         for batch in con.sql(query).to_arrow_reader(_line_batch(first)):
             sink.take(batch)
@@ -328,8 +364,11 @@ def stage_batches(
         raise
     finally:
         con.execute("SET disabled_optimizers = ''")
+        con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
         con.unregister("stage_source")
         sink.writer.close()
+        if source.keyer is not None:
+            source.keyer.close()
         for generator in (stream, rest):
             close = getattr(generator, "close", None)
             if callable(close):

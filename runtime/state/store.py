@@ -129,13 +129,13 @@ class StateStore:
                 part = "part" if self._version != "1" else "NULL::VARCHAR AS part"
                 # An in-memory copy: every staged chunk probes it, and a scan of the file each time costs 10x.
                 con.execute(
-                    f"CREATE TEMP TABLE known AS SELECT id, hash(id) AS idh, hash, deleted, {part} FROM st.documents"
+                    f"CREATE TABLE known AS SELECT id, hash(id) AS idh, hash, deleted, {part} FROM st.documents"
                 )
                 return
             # No committed run (a crash during an earlier version's first commit): the first commit replaces it.
             con.execute("DETACH st")
             self._attached = False
-        con.execute("CREATE TEMP TABLE known (id VARCHAR, idh UBIGINT, hash UBIGINT, deleted BOOLEAN, part VARCHAR)")
+        con.execute("CREATE TABLE known (id VARCHAR, idh UBIGINT, hash UBIGINT, deleted BOOLEAN, part VARCHAR)")
 
     def _check_meta(self, con: duckdb.DuckDBPyConnection) -> bool:
         """True for a state with a committed run; False for a file that never got one (to be replaced)."""

@@ -25,7 +25,7 @@ SCRIPT = REPO / "scripts" / "validate_connectors.py"
 CONSOLE = Path(sys.executable).parent / "compiler"
 HR = (REPO / "connectors" / "hr-employees.yaml").read_text(encoding="utf-8")
 STAR = HR.replace(
-    "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at", "SELECT *"
+    "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at", "SELECT *"
 )
 
 
@@ -82,14 +82,15 @@ def test_warnings_exit_0_unless_strict(work: Path, capsys: pytest.CaptureFixture
     assert "warning[GS109]" in out
     code, out, _ = cli(capsys, "--strict", "hr-employees.yaml")
     assert code == 1
-    assert "warning[GS109]" in out
+    assert "error[GS109]" in out  # a strict run reports the warnings that fail it as errors
+    assert out.endswith("1 file checked: 1 error, 0 warnings in 1 file (1 warning counted as error: strict)\n")
 
 
 def test_errors_exit_1(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(work, "hr-employees.yaml", HR.replace("location: global", "location: mars"))
     code, out, _ = cli(capsys, "hr-employees.yaml")
     assert code == 1
-    assert out.startswith("hr-employees.yaml:30:15: error[GS053] spec.gemini.location must be one of global, us, eu")
+    assert out.startswith("hr-employees.yaml:32:15: error[GS053] spec.gemini.location must be one of global, us, eu")
 
 
 def test_missing_path_exits_2(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +169,7 @@ def test_files_and_folders_mixed_with_cross_file_rules(work: Path, capsys: pytes
     code, out, _ = cli(capsys, "--format", "json", "x", "y/hr-employees.yaml")
     report = json.loads(out)
     assert code == 1
-    assert [(d["file"], d["code"], d["line"]) for d in report["diagnostics"]] == [("y/hr-employees.yaml", "GS102", 5)]
+    assert [(d["file"], d["code"], d["line"]) for d in report["diagnostics"]] == [("y/hr-employees.yaml", "GS102", 6)]
 
 
 def test_paths_outside_the_working_directory_are_shown_as_given(
@@ -193,7 +194,7 @@ def test_console_script_and_script_give_identical_output(work: Path) -> None:
     b = run_process([sys.executable, str(SCRIPT), "--no-cache", "hr-employees.yaml"], work)
     assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr)
     assert a.returncode == 1
-    assert "hr-employees.yaml:12:5: error[GS050] unknown field 'quey' in spec.source" in a.stdout
+    assert "hr-employees.yaml:13:5: error[GS050] unknown field 'quey' in spec.source" in a.stdout
     assert "   = help: did you mean 'query'?" in a.stdout
 
 
@@ -203,12 +204,12 @@ def test_github_format_is_automatic_under_github_actions(
     write(work, "hr-employees.yaml", HR.replace("location: global", "location: mars"))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     _, out, _ = cli(capsys, "hr-employees.yaml")
-    assert out.startswith("::error file=hr-employees.yaml,line=30,col=15,")
+    assert out.startswith("::error file=hr-employees.yaml,line=32,col=15,")
     _, out, _ = cli(capsys, "--format", "json", "hr-employees.yaml")
     assert json.loads(out)["diagnostics"][0]["code"] == "GS053"
     monkeypatch.setenv("GITHUB_ACTIONS", "false")
     _, out, _ = cli(capsys, "hr-employees.yaml")
-    assert out.startswith("hr-employees.yaml:30:15: error[GS053]")
+    assert out.startswith("hr-employees.yaml:32:15: error[GS053]")
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif", "junit"])
@@ -272,7 +273,7 @@ def test_a_changed_file_is_checked_again(
     code, out, _ = cli(capsys, "a", "b")
     assert count_checks == ["b/kb-rest.yaml"]
     assert code == 1
-    assert "b/kb-rest.yaml:34:15: error[GS053]" in out
+    assert "b/kb-rest.yaml:35:15: error[GS053]" in out
 
 
 def test_no_cache_checks_every_time(

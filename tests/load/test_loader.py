@@ -164,4 +164,4 @@ def test_crlf_files_read_like_lf_files() -> None:
     example = (Path(__file__).resolve().parents[2] / "connectors" / "hr-employees.yaml").read_text(encoding="utf-8")
     assert validate_text(example.replace("\n", "\r\n"), path="hr-employees.yaml") == []
     broken = example.replace("location: global", "location: mars").replace("\n", "\r\n")
-    assert [(d.code, d.line, d.column) for d in validate_text(broken, path="hr-employees.yaml")] == [("GS053", 30, 15)]
+    assert [(d.code, d.line, d.column) for d in validate_text(broken, path="hr-employees.yaml")] == [("GS053", 32, 15)]

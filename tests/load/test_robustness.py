@@ -55,13 +55,13 @@ CORPUS: dict[str, tuple[bytes, str, int | None, int | None]] = {
     "deep-flow-unclosed": (b"[" * 5000 + b"\n", "GS006", None, None),
     "python-tag": (b"apiVersion: !!python/object/apply:os.system [rm -rf /]\n", "GS008", 1, 13),
     "custom-tag": (b"apiVersion: !Sub x\n", "GS008", 1, 13),
-    "second-document-bad": (VALID + b"---\nkind: [\n", "GS001", 36, 1),
-    "second-document-list": (VALID + b"---\n- a\n", "GS004", 35, 1),
-    "duplicate-key": (VALID.replace(b"kind: Connector\n", b"kind: Connector\nkind: Connector\n"), "GS005", 4, 1),
+    "second-document-bad": (VALID + b"---\nkind: [\n", "GS001", 38, 1),
+    "second-document-list": (VALID + b"---\n- a\n", "GS004", 37, 1),
+    "duplicate-key": (VALID.replace(b"kind: Connector\n", b"kind: Connector\nkind: Connector\n"), "GS005", 5, 1),
     "huge-integer": (
         VALID.replace(b"    watermarkField", b"    batchSize: " + b"9" * 5000 + b"\n    watermarkField"),
         "GS001",
-        15,
+        17,
         16,
     ),
 }

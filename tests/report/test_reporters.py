@@ -18,7 +18,7 @@ CONNECTORS = Path(__file__).resolve().parents[2] / "connectors"
 GOOD = (CONNECTORS / "hr-employees.yaml").read_text(encoding="utf-8")
 BAD = GOOD.replace("    query: >", "    quey: >").replace("location: global", "location: europe")
 WARN = GOOD.replace("name: hr-employees", "name: hr-staff").replace(
-    "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at", "SELECT *"
+    "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at", "SELECT *"
 )
 
 
@@ -70,12 +70,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ValidationResult
 def test_text_header_snippet_caret_and_help(project: ValidationResult) -> None:
     out = render(project, "text")
     lines = out.splitlines()
-    header = "bad/hr-employees.yaml:12:5: error[GS050] unknown field 'quey' in spec.source"
+    header = "bad/hr-employees.yaml:13:5: error[GS050] unknown field 'quey' in spec.source"
     i = lines.index(header)
-    assert lines[i + 1] == " 12 |     quey: >"
+    assert lines[i + 1] == " 13 |     quey: >"
     assert lines[i + 2] == "    |     ^^^^"
     assert lines[i + 3] == "   = help: did you mean 'query'?"
-    assert "warn/hr-staff.yaml:12:12: warning[GS109] SELECT * hides the column list" in out
+    assert "warn/hr-staff.yaml:13:12: warning[GS109] SELECT * hides the column list" in out
     assert lines[-1] == "3 files checked: 3 errors, 1 warning in 2 files"
 
 
@@ -161,7 +161,14 @@ def test_json_shape_is_exact(project: ValidationResult) -> None:
     report = json.loads(render(project, "json"))
     assert set(report) == {"format_version", "diagnostics", "summary"}
     assert report["format_version"] == "1"
-    assert report["summary"] == {"files": 3, "files_with_findings": 2, "errors": 3, "warnings": 1}
+    assert report["summary"] == {
+        "files": 3,
+        "files_with_findings": 2,
+        "errors": 3,
+        "warnings": 1,
+        "strict": False,
+        "fixable": 1,
+    }
     fields = [
         "file",
         "line",
@@ -173,21 +180,23 @@ def test_json_shape_is_exact(project: ValidationResult) -> None:
         "code",
         "message",
         "suggestion",
+        "fix",
     ]
     for d in report["diagnostics"]:
         assert list(d) == fields
     unknown = report["diagnostics"][1]
     assert unknown == {
         "file": "bad/hr-employees.yaml",
-        "line": 12,
+        "line": 13,
         "column": 5,
-        "end_line": 12,
+        "end_line": 13,
         "end_column": 9,
         "pointer": "/spec/source/quey",
         "severity": "error",
         "code": "GS050",
         "message": "unknown field 'quey' in spec.source",
         "suggestion": "did you mean 'query'?",
+        "fix": "rename 'quey' to 'query'",
     }
     assert report["diagnostics"][3]["severity"] == "warning"
 
@@ -204,10 +213,10 @@ def test_json_null_suggestion_and_unicode() -> None:
 def test_github_annotations(project: ValidationResult) -> None:
     lines = render(project, "github").splitlines()
     assert lines[1] == (
-        "::error file=bad/hr-employees.yaml,line=12,col=5,endLine=12,endColumn=9,title=GS050"
+        "::error file=bad/hr-employees.yaml,line=13,col=5,endLine=13,endColumn=9,title=GS050"
         "::unknown field 'quey' in spec.source (did you mean 'query'?)"
     )
-    assert lines[3].startswith("::warning file=warn/hr-staff.yaml,line=12,col=12,")
+    assert lines[3].startswith("::warning file=warn/hr-staff.yaml,line=13,col=12,")
     assert lines[-1] == "3 files checked: 3 errors, 1 warning in 2 files"
 
 
@@ -288,7 +297,7 @@ def test_junit_one_testcase_per_file(project: ValidationResult) -> None:
     assert failure is not None
     assert failure.text is not None
     assert failure.text.count("\n") == 2
-    assert "bad/hr-employees.yaml:12:5: error[GS050]" in failure.text
+    assert "bad/hr-employees.yaml:13:5: error[GS050]" in failure.text
     # A warning alone does not fail the file, but it is shown.
     assert cases["warn/hr-staff.yaml"].find("failure") is None
     system_out = cases["warn/hr-staff.yaml"].find("system-out")

@@ -81,7 +81,7 @@ def test_warnings_pass_unless_strict(workdir: Path, capsys: pytest.CaptureFixtur
     hr = workdir / "connectors" / "hr-employees.yaml"
     _edit(
         hr,
-        "SELECT employee_id, full_name, department, role, bio, allowed_users, allowed_groups, updated_at",
+        "SELECT employee_id, full_name, department, role, bio,\n      allowed_users, allowed_groups, updated_at",
         "SELECT *",
     )
     assert main(["build", str(hr), "--out", "strict", "--strict"]) == 1
@@ -99,7 +99,7 @@ def test_unlowerable_watermark_is_a_located_finding_and_writes_nothing(
     _edit(hr, "deletePolicy: auto_delete_missing", "deletePolicy: never_delete")
     assert main(["build", "connectors", "--out", "plans"]) == 1
     out = capsys.readouterr().out
-    assert "connectors/hr-employees.yaml:12:12: error[GS114]" in out
+    assert "connectors/hr-employees.yaml:13:12: error[GS114]" in out
     assert "is not a lower bound on :watermark" in out
     assert not (workdir / "plans").exists()
 
@@ -239,3 +239,60 @@ def test_diff_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     assert main(["diff", str(plan), str(plan)]) == 2
     assert "unsupported plan formatVersion 9" in capsys.readouterr().err
+
+
+# --- source root and stale plans ---------------------------------------------------------------------------------
+
+
+def test_a_file_outside_any_work_tree_and_the_current_directory_is_rooted_at_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(ROOT / "connectors", elsewhere)
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    assert main(["build", str(elsewhere / "kb-rest.yaml"), "--out", "plans"]) == 0, capsys.readouterr().err
+    assert loads((tmp_path / "here/plans/kb-rest.plan.json").read_bytes()).inputs[0].path == "kb-rest.yaml"
+
+
+def test_build_removes_plans_of_connectors_that_no_longer_exist(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "connectors", "--out", "plans"]) == 0
+    (workdir / "plans/notes.plan.json").write_text("not a plan of ours")  # never touched
+    (workdir / "connectors/support-push.yaml").unlink()
+    _edit(workdir / "connectors/kb-rest.yaml", "name: kb-rest", "name: kb-articles")
+    (workdir / "connectors/kb-rest.yaml").rename(workdir / "connectors/kb-articles.yaml")
+    capsys.readouterr()
+    assert main(["build", "connectors", "--out", "plans"]) == 0
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in (workdir / "plans").iterdir()) == [
+        "hr-employees.plan.json",
+        "kb-articles.plan.json",
+        "notes.plan.json",
+    ]
+    assert "removed plans/kb-rest.plan.json: connectors/kb-rest.yaml no longer exists" in err
+    assert "removed plans/support-push.plan.json: connectors/support-push.yaml no longer exists" in err
+    assert err.endswith("compiled 2 connector(s) into plans: 1 written, 1 unchanged, 2 removed\n")
+
+
+def test_build_removes_a_plan_whose_file_now_defines_another_connector(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "connectors", "--out", "plans"]) == 0
+    _edit(workdir / "connectors/kb-rest.yaml", "name: kb-rest", "name: kb-two")
+    _edit(workdir / "connectors/kb-rest.yaml", "deletePolicy: soft_delete_only", "deletePolicy: never_delete")
+    capsys.readouterr()
+    # GS101 (name differs from the file) is turned off for this repository.
+    (workdir / ".gemini-sync.yaml").write_text("severity: {GS101: off}\n")
+    assert main(["build", "connectors", "--out", "plans"]) == 0
+    err = capsys.readouterr().err
+    assert "removed plans/kb-rest.plan.json: connector 'kb-rest' is no longer in connectors/kb-rest.yaml" in err
+    assert (workdir / "plans/kb-two.plan.json").is_file()
+
+
+def test_building_one_file_leaves_the_plans_of_the_others(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "connectors", "--out", "plans"]) == 0
+    assert main(["build", "connectors/kb-rest.yaml", "--out", "plans"]) == 0
+    assert len(list((workdir / "plans").iterdir())) == 3
+    assert "removed" not in capsys.readouterr().err

@@ -119,13 +119,13 @@ def test_large_documents_sync_within_a_bounded_memory_limit(tmp_path: Path) -> N
 
 
 def test_running_out_of_memory_names_the_setting(tmp_path: Path) -> None:
-    body = "x" * (1 << 20)
-    table = docs_table(range(1, 101)).set_column(2, "body", pa.array([body] * 100, pa.string()))
+    body = "x" * (64 << 20)  # one 64 MiB document cannot be rendered in 16 MB
+    table = docs_table([1]).set_column(2, "body", pa.array([body], pa.string()))
     plan = make_plan((tmp_path / "out").as_uri())
-    with pytest.raises(MappingError, match=r"out of its 64 MB memory limit .*--memory-limit"):
+    with pytest.raises(MappingError, match=r"out of its 16 MB memory limit .*--memory-limit"):
         execute(
             plan,
-            ExecOptions(state_dir=tmp_path / "state", memory_limit_mb=64),
+            ExecOptions(state_dir=tmp_path / "state", memory_limit_mb=16),
             open_pull=lambda ctx: open_sql_pull(ctx, plan.source, _opener(table)),  # type: ignore[arg-type]
             resolve_secret=lambda s: "unused",
         )
