@@ -268,12 +268,13 @@ def test_build_removes_plans_of_connectors_that_no_longer_exist(
     err = capsys.readouterr().err
     assert sorted(p.name for p in (workdir / "plans").iterdir()) == [
         "hr-employees.plan.json",
+        "hr-file-csv.plan.json",
         "kb-articles.plan.json",
         "notes.plan.json",
     ]
     assert "removed plans/kb-rest.plan.json: connectors/kb-rest.yaml no longer exists" in err
     assert "removed plans/support-push.plan.json: connectors/support-push.yaml no longer exists" in err
-    assert err.endswith("compiled 2 connector(s) into plans: 1 written, 1 unchanged, 2 removed\n")
+    assert err.endswith("compiled 3 connector(s) into plans: 1 written, 2 unchanged, 2 removed\n")
 
 
 def test_build_removes_a_plan_whose_file_now_defines_another_connector(
@@ -294,5 +295,5 @@ def test_build_removes_a_plan_whose_file_now_defines_another_connector(
 def test_building_one_file_leaves_the_plans_of_the_others(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "connectors", "--out", "plans"]) == 0
     assert main(["build", "connectors/kb-rest.yaml", "--out", "plans"]) == 0
-    assert len(list((workdir / "plans").iterdir())) == 3
+    assert len(list((workdir / "plans").iterdir())) == 4
     assert "removed" not in capsys.readouterr().err
