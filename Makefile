@@ -58,6 +58,7 @@ bench-smoke: setup
 	$(BIN)/python bench/bench_rest.py --records 2000 --pages 20 --repeat 1 --latency-ms 5
 	$(BIN)/python bench/bench_push.py --clients 2 --requests 5 --batch 10 --fsync-samples 10
 	$(BIN)/python bench/bench_deliver.py --upserts 2000 --deletes 200 --uploads 1
+	$(BIN)/python bench/bench_files.py --rows 2000 --files 2
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup
@@ -68,6 +69,7 @@ bench: setup
 	$(BIN)/python bench/bench_rest.py
 	$(BIN)/python bench/bench_push.py
 	$(BIN)/python bench/bench_deliver.py
+	$(BIN)/python bench/bench_files.py
 
 clean:
 	rm -rf out site .mypy_cache .ruff_cache .pytest_cache

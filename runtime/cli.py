@@ -16,7 +16,7 @@ from pathlib import Path
 
 from runtime.errors import RuntimeFailure
 from runtime.memory import parse_memory_mb
-from runtime.planfile import load_plan
+from runtime.planfile import load_plan, plan_work_tree
 from runtime.progress import clear_line, progress_printer
 from runtime.report import render_json, render_text
 from runtime.run import ExecOptions, execute
@@ -33,7 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="compute and print the changes; write nothing")
     run.add_argument("--allow-mass-delete", action="store_true", help="override the delete guard for this run")
     run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    run.add_argument("--source-root", type=Path, help="refuse the plan if its connector files changed here")
+    run.add_argument(
+        "--source-root",
+        type=Path,
+        help="the connector repository: refuse the plan if its connector files changed here, and read file_pull's"
+        " relative folders from it (default for those: the git work tree holding the plan)",
+    )
     run.add_argument(
         "--memory-limit",
         metavar="MB",
@@ -67,6 +72,7 @@ def _exec(args: argparse.Namespace) -> int:
                     allow_mass_delete=args.allow_mass_delete,
                     progress=progress,
                     memory_limit_mb=memory,
+                    source_root=args.source_root or plan_work_tree(args.plan),
                 ),
             )
         finally:

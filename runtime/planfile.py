@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.plan import HttpSource, Plan, PlanFormatError, PushSource, SqlSource, loads, stale_reason
+from compiler.plan import FileSource, HttpSource, Plan, PlanFormatError, PushSource, SqlSource, loads, stale_reason
 from compiler.plan.codec import MAX_PLAN_BYTES
 from compiler.plan.files import FileTooLarge, NotARegularFile, read_regular_file
 from runtime.errors import ConfigError
 
-SOURCE_OF_MODE: dict[str, type] = {"sql_pull": SqlSource, "rest_pull": HttpSource, "rest_push": PushSource}
+SOURCE_OF_MODE: dict[str, type] = {
+    "sql_pull": SqlSource,
+    "rest_pull": HttpSource,
+    "rest_push": PushSource,
+    "file_pull": FileSource,
+}
 """Each mode this runtime runs, and the plan source class it must carry (`runtime.sources.open_pull`)."""
 
 
@@ -44,3 +49,10 @@ def check_fresh(plan: Plan, source_root: Path) -> None:
     reason = stale_reason(plan, source_root)
     if reason is not None:
         raise ConfigError(reason)
+
+
+def plan_work_tree(path: Path) -> Path | None:
+    """The git work tree holding the plan file (the nearest folder upwards with a `.git`), or None: the default
+    source root, as the compiler's is the work tree holding the connector file."""
+    start = path.resolve().parent
+    return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), None)

@@ -56,6 +56,8 @@ class ExecOptions:
     progress: Callable[[int], None] | None = None
     memory_limit_mb: int | None = None
     """DuckDB's memory limit before it spills to disk; default: sized from the machine (`runtime.memory`)."""
+    source_root: Path | None = None
+    """The connector repository the plan was built from: file_pull resolves a relative folder against it."""
 
 
 def _default_resolve_secret(secret: Secret) -> str:
@@ -145,7 +147,7 @@ class _Run:
         size_memory(con, options.memory_limit_mb or default_memory_mb())
         before = state.watermark(con)
         outcome, staged = self._pull(con, state, before)
-        self._carry(con, outcome)
+        self._carry(con, outcome, state.attached)
         stage_explicit_deletes(con, plan, outcome.deletes)
         if plan.mode != "rest_push":
             check_duplicates(con)
@@ -188,6 +190,7 @@ class _Run:
             has_state=state.attached,
             dry_run=self.options.dry_run,
             progress=self.options.progress,
+            source_root=self.options.source_root,
             notes=self.report.notes,
             state_dir=self.options.state_dir,
         )
@@ -223,19 +226,21 @@ class _Run:
         return outcome, staged
 
     @staticmethod
-    def _carry(con: duckdb.DuckDBPyConnection, outcome: PullOutcome) -> None:
-        """Known documents of parts the source did not re-read count as seen and unchanged."""
-        if not outcome.carried_parts:
-            return
-        con.register("carried", pa.table({"part": pa.array(list(outcome.carried_parts), pa.string())}))
-        names = [row[0] for row in con.execute("DESCRIBE keys").fetchall()]
-        wm = ", NULL AS wm" if "wm" in names else ""
-        con.execute(
-            f"INSERT INTO keys (raw_id, id, idh, hash, part{', wm' if wm else ''})"
-            f" SELECT NULL, k.id, k.idh, k.hash, k.part{wm} FROM known k"
-            " WHERE k.part IN (SELECT part FROM carried) AND NOT coalesce(k.deleted, false)"
-        )
-        con.unregister("carried")
+    def _carry(con: duckdb.DuckDBPyConnection, outcome: PullOutcome, attached: bool) -> None:
+        """Known documents of parts the source did not re-read count as seen and unchanged.
+
+        They are not copied into `keys`: `carried_parts(part)` and `carried_missing(id)` (documents already
+        missing from their part, kept under never_delete: not in it now either) let the duplicate check and the
+        diff tell them by `runtime.reconcile.diff.CARRIED`, so a re-sync that carries a million documents joins
+        nothing with them. Both tables exist, empty, for every run."""
+        parts = pa.table({"part": pa.array(list(outcome.carried_parts), pa.string())})
+        con.register("carried_input", parts)
+        con.execute("CREATE TEMP TABLE carried_parts AS SELECT DISTINCT part FROM carried_input")
+        con.unregister("carried_input")
+        missing = "SELECT id FROM st.documents WHERE missing_since_run IS NOT NULL"
+        if not (outcome.carried_parts and attached):
+            missing = "SELECT NULL::VARCHAR AS id LIMIT 0"
+        con.execute(f"CREATE TEMP TABLE carried_missing AS {missing}")
 
     def _skips(self, changes: Changes, complete: bool) -> None:
         self.report.skip(changes.missing_kept, "absent from the source, kept (delete policy never_delete)")

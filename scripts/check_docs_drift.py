@@ -174,7 +174,7 @@ class Checker:
         modes: list[str] = list(spec["properties"]["mode"]["enum"])
         types: list[str] = []
         planned: list[str] = []
-        for name in ("sqlPullSource", "restPullSource", "restPushSource"):
+        for name in ("sqlPullSource", "restPullSource", "restPushSource", "filePullSource"):
             node = defs[name]["properties"]["type"]
             for value in node.get("enum", [node.get("const")]):
                 if value and value not in types:

@@ -46,6 +46,8 @@ def infer_extraction(spec: Mapping[str, Any]) -> ExtractionKind:
             return ExtractionKind("snapshot", "the query has no :watermark filter, so each run reads every row")
         case "rest_pull":
             return _rest_pull(source)
+        case "file_pull":
+            return ExtractionKind("snapshot", "every run lists the folder, so the set of matching files is complete")
         case "rest_push":
             return ExtractionKind("incremental", "pushed records arrive one change at a time; absence proves nothing")
         case _:

@@ -20,7 +20,8 @@ def secret_env_name(secret_ref: str) -> str:
 def secret_refs(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(secretRef, pointer) for every secret a schema-valid connector spec names."""
     source = spec["source"]
-    yield source["secretRef"], "/spec/source/secretRef"
+    if "secretRef" in source:  # a file_pull source has none: buckets are read with the runtime's own credentials
+        yield source["secretRef"], "/spec/source/secretRef"
     oauth = source.get("oauth")
     if oauth and "clientSecretRef" in oauth:  # without it, secretRef holds the client secret
         yield oauth["clientSecretRef"], "/spec/source/oauth/clientSecretRef"

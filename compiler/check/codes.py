@@ -109,6 +109,20 @@ CODES: tuple[Code, ...] = (
     Code("GS125", "csv-export", _E, "output.format csv is only for sql_pull with ingestion disabled."),
     Code("GS126", "pagination-style", _E, "The pagination settings do not fit their style (or mix two styles)."),
     Code("GS127", "watermark-request", _E, "The checkpoint's place in the request is ambiguous or impossible."),
+    # GS15x: file_pull sources
+    Code("GS150", "file-path", _E, "spec.source.path is not a local folder or a gs:// bucket prefix."),
+    Code("GS151", "file-glob", _E, "spec.source.glob is not a valid file-name pattern."),
+    Code("GS152", "csv-options-format", _E, "CSV options are set for a format other than CSV."),
+    Code("GS153", "document-mode-conflict", _E, "documentMode differs between spec.source and spec.source.csv."),
+    Code("GS154", "normalize-headers-unused", _W, "normalizeHeaders has no effect with documentMode: file."),
+    Code(
+        "GS155",
+        "file-content-type",
+        _E,
+        "Whole files are sent as content, and the glob selects a type Discovery Engine does not accept.",
+    ),
+    Code("GS156", "file-record-field", _E, "The mapping reads a field that whole-file records do not have."),
+    Code("GS157", "csv-encoding", _E, "csv.encoding is not an encoding the CSV reader supports."),
     # GS2xx: the linter's own comments and settings
     Code("GS201", "unused-suppression", _W, "A `# gemini-sync: disable=` comment silences nothing."),
 )

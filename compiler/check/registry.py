@@ -13,9 +13,17 @@ from compiler.check.finding import Finding
 from compiler.check.rules import (
     credential_header,
     cron_syntax,
+    csv_encoding,
     csv_export,
+    csv_options_format,
+    document_mode_conflict,
+    file_content_type,
+    file_glob,
+    file_path,
+    file_record_field,
     incremental_auto_delete,
     name_matches_file,
+    normalize_headers_unused,
     pagination_incomplete,
     pagination_style,
     sql_bind_parameter,
@@ -67,6 +75,14 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     pagination_style,
     watermark_request,
     csv_export,
+    file_path,
+    file_glob,
+    csv_options_format,
+    document_mode_conflict,
+    normalize_headers_unused,
+    file_content_type,
+    file_record_field,
+    csv_encoding,
 )
 
 FILE_NAME_RULES = frozenset({name_matches_file.CODE})

@@ -21,6 +21,9 @@ SENSITIVE = (
     "/mode",
     "/source/snapshotStatement",
     "/source/incrementalStatement",
+    "/source/folder",
+    "/source/storage",
+    "/source/glob",
     "/mapping/id/",
 )
 """Pointer prefixes whose changes can delete documents, re-key them, or send them elsewhere."""

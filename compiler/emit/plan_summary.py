@@ -6,6 +6,7 @@ from typing import assert_never
 
 from compiler.plan import (
     CursorPagination,
+    FileSource,
     HttpSource,
     LinkHeaderPagination,
     NextLinkPagination,
@@ -118,6 +119,25 @@ def _http(source: HttpSource) -> list[str]:
     return lines
 
 
+def _file(source: FileSource) -> list[str]:
+    where = f"{source.folder} (under the source root)" if source.relative_to_source_root else source.folder
+    read = "whole files, not parsed" if source.format is None else f"{source.format} via DuckDB"
+    per = "one document per row" if source.document_mode == "row" else "one document per file"
+    lines = [_line("source", f"files {source.glob!r} in {where}"), _more(f"{read}, {per}")]
+    if source.csv is not None:
+        csv = source.csv
+        lines.append(
+            _more(
+                f"csv delimiter {csv.delimiter!r}, {'header' if csv.has_header else 'no header'}, {csv.encoding}"
+                + (", headers normalised" if csv.normalize_headers else "")
+                + (", #ERROR cells emptied" if csv.clean_errors else "")
+            )
+        )
+    if source.content == "file":
+        lines.append(_more(f"content: the file itself, inline up to {source.inline_limit_bytes:,} bytes"))
+    return lines
+
+
 def summarise(plan: Plan) -> str:
     """A few aligned lines; every safety-relevant decision (extraction kind, delete policy, guard) is shown."""
     schedule = "on push" if plan.schedule is None else f"schedule {plan.schedule!r}"
@@ -133,6 +153,8 @@ def summarise(plan: Plan) -> str:
         lines += _http(source)
     elif isinstance(source, PushSource):
         lines.append(_line("source", f"records pushed with bearer token {_secret(source.secret)}"))
+    elif isinstance(source, FileSource):
+        lines += _file(source)
     else:
         assert_never(source)
     extraction = plan.extraction

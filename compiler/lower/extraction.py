@@ -12,6 +12,7 @@ from compiler.analysis.extraction import infer_extraction
 from compiler.analysis.sql import analyze_sql
 from compiler.analysis.watermark import WatermarkShapeError, neutralise_watermark, render
 from compiler.lower.draft import Draft, LoweringError
+from compiler.lower.file_source import lower_file_pull
 from compiler.lower.http import lower_http_source
 from compiler.lower.sql import DRIVERS
 from compiler.plan import Extraction, PushSource, SqlSource
@@ -92,6 +93,8 @@ def lower_extraction(draft: Draft) -> Draft:
             return _lower_sql(draft)
         case "rest_pull":
             return _lower_rest_pull(draft)
+        case "file_pull":
+            return lower_file_pull(draft)
         case "rest_push":
             return _lower_push(draft)
         case _:

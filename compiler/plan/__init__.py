@@ -5,10 +5,12 @@ from compiler.plan.docid import document_id
 from compiler.plan.inputs import stale_inputs, stale_reason
 from compiler.plan.model import (
     FORMAT_VERSION,
+    CsvOptions,
     CursorPagination,
     DeleteGuard,
     DocumentIdRule,
     Extraction,
+    FileSource,
     HttpSource,
     InputFile,
     LinkHeaderPagination,
@@ -33,10 +35,12 @@ from compiler.plan.model import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "CsvOptions",
     "CursorPagination",
     "DeleteGuard",
     "DocumentIdRule",
     "Extraction",
+    "FileSource",
     "HttpSource",
     "InputFile",
     "LinkHeaderPagination",

@@ -12,7 +12,7 @@ from typing import Literal
 FORMAT_VERSION = 1
 """Bumped on any change a runtime of the previous version could misread."""
 
-Mode = Literal["sql_pull", "rest_pull", "rest_push"]
+Mode = Literal["sql_pull", "rest_pull", "rest_push", "file_pull"]
 SqlProvider = Literal["postgres", "mysql", "mssql", "oracle", "duckdb", "sqlite"]
 ExtractionKind = Literal["snapshot", "incremental"]
 DeletePolicy = Literal["auto_delete_missing", "soft_delete_only", "never_delete"]
@@ -171,7 +171,42 @@ class PushSource:
     secret: Secret
 
 
-Source = SqlSource | HttpSource | PushSource
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    """How CSV files are read: DuckDB's `read_csv` with exactly these options (RFC 4180 quoting)."""
+
+    delimiter: str
+    quote: str
+    escape: str
+    has_header: bool
+    encoding: Literal["utf-8", "utf-16", "latin-1"]
+    normalize_headers: bool
+    clean_errors: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    """The files of one folder (`file_pull`). The set of files matching `glob` is the snapshot."""
+
+    kind: Literal["file"]
+    storage: Literal["local", "gcs"]
+    folder: str
+    """`gs://bucket/prefix`, an absolute path, or (when `relative_to_source_root`) a path under the source root."""
+    relative_to_source_root: bool
+    glob: str
+    format: Literal["csv", "ndjson", "parquet"] | None
+    """How rows are read; None: whole files, not parsed."""
+    document_mode: Literal["row", "file"]
+    content: Literal["file", "mapping"]
+    """A whole-file document's content: the file itself (`file`), or the mapping's template (`mapping`)."""
+    csv: CsvOptions | None
+    document_types: tuple[tuple[str, str], ...]
+    """(extension, mime type) of the files that may be sent as content (when `content` is `file`)."""
+    inline_limit_bytes: int
+    """Largest content sent inline; a larger file in a bucket is sent by its `gs://` uri."""
+
+
+Source = SqlSource | HttpSource | PushSource | FileSource
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,8 +58,28 @@ DOC_STATUS = (
 by id + content hash); one join with the known ids tells them apart, without rewriting `docs`."""
 
 
+CARRIED = (
+    "(k.part IN (SELECT part FROM carried_parts) AND NOT coalesce(k.deleted, false)"
+    " AND k.id NOT IN (SELECT id FROM carried_missing))"
+)
+"""A known document `k` of a part the source carried (did not re-read): seen, unchanged, not in `keys`."""
+
+
+def _check_carried_collisions(con: duckdb.DuckDBPyConnection) -> None:
+    row = one(
+        con,
+        f"SELECT s.id, k.part FROM keys s JOIN known k ON k.idh = s.idh AND k.id = s.id WHERE {CARRIED} LIMIT 1",
+    )
+    if row is not None:
+        raise MappingError(
+            f"document id {row[0]!r} occurs in this extraction and in the unchanged part {row[1]}; nothing was"
+            " changed. Make the id field unique across the source's parts (files)"
+        )
+
+
 def check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a snapshot in which two records map to one document id (never merge them silently)."""
+    _check_carried_collisions(con)
     if one(con, "SELECT idh FROM keys GROUP BY idh HAVING count(*) > 1 LIMIT 1") is None:
         return  # the common case: one aggregate over 64-bit id hashes (equal ids have equal hashes)
     rows = con.execute(
@@ -101,16 +121,17 @@ def stage_explicit_deletes(con: duckdb.DuckDBPyConnection, plan: Plan, raw_ids: 
 def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool, state_has_docs: bool) -> Changes:
     """Count the changes and fill the temp table `missing(id, deleted_at)` per the delete policy.
 
-    Reads `keys`, `docs`, `known` and `explicit` (create it empty when the source deleted nothing)."""
+    Reads `keys`, `docs`, `known`, `explicit` (create it empty when the source deleted nothing) and the carried
+    parts (`CARRIED`)."""
     status = dict(con.execute(f"SELECT status, count(*) FROM ({DOC_STATUS}) GROUP BY status").fetchall())
-    extracted = _count(con, "SELECT count(*) FROM keys")
+    extracted = _count(con, "SELECT count(*) FROM keys") + _count(con, f"SELECT count(*) FROM known k WHERE {CARRIED}")
     known = _count(con, "SELECT count(*) FROM known WHERE NOT coalesce(deleted, false)")
     policy = plan.reconciliation.delete_policy
     # Under auto_delete_missing a soft-deleted document still exists in the data store: it is deleted too.
     live = "true" if policy == "auto_delete_missing" else "NOT coalesce(k.deleted, false)"
     con.execute(
         "CREATE TEMP TABLE missing_all AS SELECT k.id, now() AS deleted_at FROM known k"
-        f" ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id WHERE {live} AND"
+        f" ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id WHERE {live} AND NOT {CARRIED} AND"
         " (? OR k.id IN (SELECT id FROM explicit))",
         [complete_snapshot],
     )

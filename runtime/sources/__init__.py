@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from compiler.plan import HttpSource, PushSource, SqlSource
+from compiler.plan import FileSource, HttpSource, PushSource, SqlSource
 from runtime.errors import ConfigError
 from runtime.sources.base import (
     PART_COLUMN,
@@ -51,4 +51,8 @@ def open_pull(context: PullContext) -> Pull:
         if context.state_dir is None:
             raise ConfigError(f"plan {context.plan.name}: a push drain needs the state folder that holds its queue")
         return open_push_pull(context, source, context.state_dir)
+    if isinstance(source, FileSource):
+        from runtime.sources.files import open_file_pull
+
+        return open_file_pull(context, source)
     assert_never(source)

@@ -64,6 +64,9 @@ class PullContext:
     dry_run: bool
     progress: Callable[[int], None] | None = None
     """Call with the number of records read so far (a progress line on a terminal)."""
+    source_root: Path | None = None
+    """The connector repository the plan was built from (`runtime exec --source-root`): file_pull resolves a
+    relative folder against it, never against the working directory."""
     notes: list[str] = field(default_factory=list)
     """Lines for the run report (e.g. 'resumed after 3 retries')."""
     state_dir: Path | None = None

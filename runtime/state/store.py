@@ -274,6 +274,13 @@ class StateStore:
             f"INSERT INTO st.documents SELECT d.id, d.hash, ?, NULL, false, NULL, {doc}, d.part FROM docs d",
             [change.run_id],
         )
+        # A document read again unchanged from another part (a renamed file) moves there: else the next run, which
+        # carries that part without reading it, would not find it and would delete it. Carried documents are not
+        # in `keys` (they stay where they are), so an unchanged re-sync that carries everything joins nothing here.
+        con.execute(
+            "UPDATE st.documents AS d SET part = k.part FROM keys k WHERE k.part IS NOT NULL AND d.id = k.id"
+            " AND d.part IS DISTINCT FROM k.part"
+        )
         # No per-row "seen" stamp (it would rewrite every row of a 1M-document state each run): a document is
         # seen by every run unless it has `missing_since_run`, set when a complete snapshot lacks it.
         con.execute(

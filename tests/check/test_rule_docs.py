@@ -38,7 +38,12 @@ def _examples(rule: Any) -> dict[str, tuple[str, str | None]]:
     return {m.group(1): (m.group("body"), m.group("path")) for m in SECTION.finditer(doc)}
 
 
-SOURCE_DEFINITION = {"sql_pull": "sqlPullSource", "rest_pull": "restPullSource"}
+SOURCE_DEFINITION = {"sql_pull": "sqlPullSource", "rest_pull": "restPullSource", "file_pull": "filePullSource"}
+BASE_SOURCES: dict[str, dict[str, Any]] = {
+    "sql_pull": {"type": "postgres", "secretRef": "example-secret", "query": "SELECT id FROM docs"},
+    "rest_pull": {"type": "http", "secretRef": "example-secret", "url": "https://example.com/api"},
+    "file_pull": {"type": "file", "path": "exports"},
+}
 
 
 def _levels(mode: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -54,11 +59,7 @@ def _levels(mode: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
 
 
 def _base(index: int, mode: str) -> dict[str, Any]:
-    source = (
-        {"type": "postgres", "secretRef": "example-secret", "query": "SELECT id FROM docs"}
-        if mode == "sql_pull"
-        else {"type": "http", "secretRef": "example-secret", "url": "https://example.com/api"}
-    )
+    source = copy.deepcopy(BASE_SOURCES[mode])
     return {
         "apiVersion": "sync.gemini.io/v1alpha1",
         "kind": "Connector",
@@ -89,9 +90,9 @@ def _place(key: str, mode: str) -> tuple[str, ...] | None:
 
 def wrap(fragment: dict[str, Any], index: int) -> dict[str, Any]:
     """A full connector with `fragment`'s keys placed where the schema defines them: sql_pull, unless a key (or a
-    key under `source`) exists only in rest_pull."""
+    key under `source`) exists only in another mode (the first of rest_pull, file_pull that knows every key)."""
     keys = [*fragment, *(fragment.get("source") or {})]
-    mode = "sql_pull" if all(_place(k, "sql_pull") or not _place(k, "rest_pull") for k in keys) else "rest_pull"
+    mode = next((m for m in SOURCE_DEFINITION if all(_place(k, m) for k in keys)), "sql_pull")
     connector = _base(index, mode)
     for key, value in fragment.items():
         path = _place(key, mode)

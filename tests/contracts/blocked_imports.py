@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_EXTRAS = ("duckdb", "pyarrow", "sqlalchemy", "httpx", "psycopg", "pymysql", "pyodbc", "oracledb")
+RUNTIME_EXTRAS = ("duckdb", "pyarrow", "sqlalchemy", "httpx", "xxhash", "psycopg", "pymysql", "pyodbc", "oracledb")
 
 _PRELUDE = """
 import importlib.abc, sys

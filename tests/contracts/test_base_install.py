@@ -36,6 +36,7 @@ def test_validate_and_build_the_examples_without_any_runtime_extra(tmp_path: Pat
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in (work / "plans").iterdir()) == [
         "hr-employees.plan.json",
+        "hr-file-csv.plan.json",
         "kb-rest.plan.json",
         "support-push.plan.json",
     ]

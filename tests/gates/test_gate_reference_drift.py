@@ -66,7 +66,7 @@ def test_conditional_requirements_per_mode() -> None:
     assert "- **Required:** yes, when `spec.mode` is `sql_pull`" in _section(page, "spec-source-query--sql-pull")
     assert "- **Required:** yes, when `spec.mode` is `rest_pull`" in _section(page, "spec-source-url--rest-pull")
     schedule = _section(page, "spec-schedule")
-    assert "yes, when `spec.mode` is `sql_pull` or `rest_pull`" in schedule
+    assert "yes, when `spec.mode` is `sql_pull`, `rest_pull` or `file_pull`" in schedule
     assert "not allowed when `spec.mode` is `rest_push`" in schedule
     assert "- **Required:** no" in _section(page, "spec-source-watermarkfield--sql-pull")
     assert "- **Required:** yes, when `spec.source.oauth` is set" in _section(

@@ -21,6 +21,7 @@ _SOURCES: dict[str, dict[str, Any]] = {
     "sql_pull": {"type": "postgres", "secretRef": "db-url", "query": "SELECT id, title FROM docs"},
     "rest_pull": {"type": "http", "secretRef": "api-token", "url": "https://api.example.com/items"},
     "rest_push": {"type": "http", "secretRef": "push-token"},
+    "file_pull": {"type": "file", "path": "exports/docs", "glob": "*.csv"},
 }
 
 

@@ -31,7 +31,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_build_writes_one_plan_per_connector(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "connectors", "--out", "plans"]) == 0
     names = sorted(p.name for p in (workdir / "plans").iterdir())
-    assert names == ["hr-employees.plan.json", "kb-rest.plan.json", "support-push.plan.json"]
+    assert names == ["hr-employees.plan.json", "hr-file-csv.plan.json", "kb-rest.plan.json", "support-push.plan.json"]
     assert "wrote plans/kb-rest.plan.json" in capsys.readouterr().err
     plan = loads((workdir / "plans" / "kb-rest.plan.json").read_bytes())
     assert plan.inputs[0].path == "connectors/kb-rest.yaml"
@@ -42,7 +42,7 @@ def test_rebuild_leaves_unchanged_files_alone(workdir: Path, capsys: pytest.Capt
     before = (workdir / "plans" / "hr-employees.plan.json").read_bytes()
     capsys.readouterr()
     assert main(["build", "--out", "plans"]) == 0
-    assert "compiled 3 connector(s) into plans: 0 written, 3 unchanged" in capsys.readouterr().err
+    assert "compiled 4 connector(s) into plans: 0 written, 4 unchanged" in capsys.readouterr().err
     assert (workdir / "plans" / "hr-employees.plan.json").read_bytes() == before
 
 
@@ -157,6 +157,18 @@ def test_show_http_and_push(workdir: Path, capsys: pytest.CaptureFixture[str]) -
     assert "records pushed with bearer token support-push-token" in capsys.readouterr().out
 
 
+def test_show_files(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "plans"]) == 0
+    capsys.readouterr()
+    assert main(["show", "plans/hr-file-csv.plan.json"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("hr-file-csv  (file_pull, schedule '15 * * * *')\n")
+    assert "files '*.csv' in examples/hr-files (under the source root)" in out
+    assert "csv via DuckDB, one document per row" in out
+    assert "csv delimiter ',', header, utf-8, headers normalised, #ERROR cells emptied" in out
+    assert "snapshot: every run lists the folder, so the set of matching files is complete" in out
+
+
 def test_show_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--out", "plans"]) == 0
     plan = workdir / "plans" / "hr-employees.plan.json"
@@ -207,6 +219,19 @@ def test_diff_shows_changes_risky_first(workdir: Path, capsys: pytest.CaptureFix
     assert main(["diff", "old/kb-rest.plan.json", "new/kb-rest.plan.json", "--exit-code"]) == 1
 
 
+def test_diff_flags_a_moved_folder_or_glob(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", "old"]) == 0
+    hr = workdir / "connectors" / "hr-file-csv.yaml"
+    _edit(hr, "    path: examples/hr-files", "    path: ./examples/../exports/hr")
+    _edit(hr, '    glob: "*.csv"', '    glob: "employees-*.csv"')
+    assert main(["build", "--out", "new"]) == 0
+    capsys.readouterr()
+    assert main(["diff", "old/hr-file-csv.plan.json", "new/hr-file-csv.plan.json"]) == 0
+    body = capsys.readouterr().out.splitlines()
+    assert '! ~ /source/folder: "examples/hr-files" -> "exports/hr"' in body
+    assert '! ~ /source/glob: "*.csv" -> "employees-*.csv"' in body
+
+
 def test_diff_refuses_a_tampered_plan(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--out", "plans"]) == 0
     plan = workdir / "plans" / "kb-rest.plan.json"
@@ -243,12 +268,13 @@ def test_build_removes_plans_of_connectors_that_no_longer_exist(
     err = capsys.readouterr().err
     assert sorted(p.name for p in (workdir / "plans").iterdir()) == [
         "hr-employees.plan.json",
+        "hr-file-csv.plan.json",
         "kb-articles.plan.json",
         "notes.plan.json",
     ]
     assert "removed plans/kb-rest.plan.json: connectors/kb-rest.yaml no longer exists" in err
     assert "removed plans/support-push.plan.json: connectors/support-push.yaml no longer exists" in err
-    assert err.endswith("compiled 2 connector(s) into plans: 1 written, 1 unchanged, 2 removed\n")
+    assert err.endswith("compiled 3 connector(s) into plans: 1 written, 2 unchanged, 2 removed\n")
 
 
 def test_build_removes_a_plan_whose_file_now_defines_another_connector(
@@ -269,5 +295,5 @@ def test_build_removes_a_plan_whose_file_now_defines_another_connector(
 def test_building_one_file_leaves_the_plans_of_the_others(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "connectors", "--out", "plans"]) == 0
     assert main(["build", "connectors/kb-rest.yaml", "--out", "plans"]) == 0
-    assert len(list((workdir / "plans").iterdir())) == 3
+    assert len(list((workdir / "plans").iterdir())) == 4
     assert "removed" not in capsys.readouterr().err

@@ -24,7 +24,7 @@ from compiler.plan import loads
 ROOT = Path(__file__).parents[3]
 GOLDEN = ROOT / "tests" / "golden" / "plans"
 SCHEMA = ROOT / "compiler" / "schema" / "plan.schema.json"
-EXAMPLES = ("hr-employees", "kb-rest", "support-push")
+EXAMPLES = ("hr-employees", "hr-file-csv", "kb-rest", "support-push")
 REGENERATE = ".venv/bin/compiler build connectors --out tests/golden/plans"
 
 

@@ -33,6 +33,8 @@ DEFS = {
     "oauth": model.OAuth,
     "httpSource": model.HttpSource,
     "pushSource": model.PushSource,
+    "csvOptions": model.CsvOptions,
+    "fileSource": model.FileSource,
     "extraction": model.Extraction,
     "template": model.Template,
     "documentIdRule": model.DocumentIdRule,
@@ -81,7 +83,7 @@ def test_every_plan_class_is_covered() -> None:
         if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj is not model.Plan
     }
     assert classes == set(DEFS.values())
-    assert typing.get_args(model.Source) == (model.SqlSource, model.HttpSource, model.PushSource)
+    assert typing.get_args(model.Source) == (model.SqlSource, model.HttpSource, model.PushSource, model.FileSource)
     # the plan schema's pagination shapes are the model's, in the same order, with the same discriminators
     shapes = [ref["$ref"].removeprefix("#/$defs/") for ref in SCHEMA["$defs"]["pagination"]["oneOf"]]
     assert [DEFS[shape] for shape in shapes] == list(typing.get_args(model.Pagination))
@@ -90,7 +92,7 @@ def test_every_plan_class_is_covered() -> None:
         assert (SCHEMA["$defs"][shape]["properties"]["strategy"]["const"],) == strategy
 
 
-@pytest.mark.parametrize("mode", ["sql_pull", "rest_pull", "rest_push"])
+@pytest.mark.parametrize("mode", ["sql_pull", "rest_pull", "rest_push", "file_pull"])
 def test_lowered_plans_validate(mode: str) -> None:
     assert list(VALIDATOR.iter_errors(to_data(lowered(connector(mode))))) == []
 

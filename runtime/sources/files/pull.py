@@ -1,0 +1,94 @@
+"""`file_pull`: the files matching the glob are the snapshot; unchanged ones are carried, not parsed again.
+
+A file is unchanged when the catalogue of the last committed run has it with the same size, modification time
+and content hash, read the same way (see `catalogue`). Its known documents then count as seen (`carried_parts`)
+and the run is still a complete snapshot: a file that disappeared turns its documents into deletes under the
+policy, and no matching file at all is an empty snapshot, which the delete guard stops like an empty query.
+A file that changes while it is read fails the run, as does any file that cannot be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pyarrow as pa
+
+from compiler.plan import FileSource, Plan
+from runtime.errors import SourceError
+from runtime.sources.base import PullContext, PullOutcome, RecordFormat
+from runtime.sources.files.catalogue import CatalogueCommit, CatalogueEntry, load_catalogue, reader_fingerprint
+from runtime.sources.files.folder import FileEntry, Folder
+from runtime.sources.files.rows import Wanted, row_batches
+from runtime.sources.files.whole import whole_batches
+
+
+def mapped_fields(plan: Plan) -> list[str]:
+    """The record fields the mapping (and the watermark) reads: all a row record needs to carry."""
+    mapping = plan.mapping
+    names = [mapping.id.field, mapping.title_field, mapping.acl_users_field, mapping.acl_groups_field]
+    names += [*mapping.metadata_fields, plan.extraction.watermark_field]
+    for template in (mapping.content, mapping.uri):
+        names += list(template.variables) if template is not None else []
+    return [name for name in dict.fromkeys(names) if name is not None]
+
+
+class FilePull:
+    def __init__(self, context: PullContext, source: FileSource, folder: Folder) -> None:
+        self.context, self.source, self.folder = context, source, folder
+        self.con = context.state.cursor()  # its own connection: the engine writes on the run's one meanwhile
+        self.reader = reader_fingerprint(context.plan)
+        self._outcome: PullOutcome | None = None
+
+    @property
+    def record_format(self) -> RecordFormat:
+        return "json" if self.source.format == "ndjson" and self.source.document_mode == "row" else "columns"
+
+    def _classify(self, entries: Sequence[FileEntry]) -> tuple[list[FileEntry], list[str], list[CatalogueEntry]]:
+        """(files to read, carried file paths, the new catalogue)."""
+        known = load_catalogue(self.con, self.context.has_state, self.reader)
+        changed: list[FileEntry] = []
+        carried: list[str] = []
+        catalogue: list[CatalogueEntry] = []
+        for entry in entries:
+            now = CatalogueEntry(entry.path, entry.size, entry.mtime_ns, self.folder.content_hash(entry))
+            catalogue.append(now)
+            if known.get(entry.path) == now:
+                carried.append(entry.path)
+            else:
+                changed.append(entry)
+        return changed, carried, catalogue
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        entries = self.folder.list()
+        changed, carried, catalogue = self._classify(entries)
+        if self.source.document_mode == "row":
+            wanted = Wanted(mapped_fields(self.context.plan), self.context.plan.mapping.id.field)
+            batches = row_batches(self.con, self.source, self.folder, changed, wanted)
+        else:
+            batches = whole_batches(self.con, self.source, self.folder, changed)
+        records = 0
+        for batch in batches:
+            records += batch.num_rows
+            if self.context.progress is not None:
+                self.context.progress(records)
+            yield batch
+        moved = [entry.path for entry in changed if not self.folder.unchanged_since_listed(entry)]
+        if moved:
+            raise SourceError(
+                f"file {moved[0]} changed while it was read; run again once writers are done (nothing was changed)"
+            )
+        self.context.notes.append(
+            f"{len(entries)} file(s) in {self.folder.location} match {self.source.glob!r}: {len(changed)} read,"
+            f" {len(carried)} unchanged since the last run"
+        )
+        self._outcome = PullOutcome(
+            complete=True, carried_parts=tuple(carried), commit=CatalogueCommit(catalogue, self.reader)
+        )
+
+    def outcome(self) -> PullOutcome:
+        if self._outcome is None:
+            raise SourceError("internal error: the file pull's outcome was asked before its batches ran dry")
+        return self._outcome
+
+    def close(self) -> None:
+        self.con.close()

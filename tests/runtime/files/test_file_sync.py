@@ -1,0 +1,271 @@
+"""file_pull end to end through the real engine (`runtime.run.execute`): snapshots, deletes, the delete guard,
+unchanged files carried without being read again, and failures that change nothing."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.plan import FileSource, Plan, document_id
+from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
+from runtime.ingest import DeliveryRequest, DeliveryResult, FailedDocument
+from runtime.sources.files import csv_reader
+from tests.runtime.files.filerepo import FileRepo, text_content
+
+SOURCE = {"path": "data/hr", "glob": "*.csv", "csv": {"normalizeHeaders": True}}
+MAPPING = {"idField": "employee_id", "titleField": "full_name", "contentTemplate": "{{ full_name }} ({{ team }})"}
+A_CSV = "Employee ID,Full Name,Team\n1,Ann,eng\n2,Bob,ops\n"
+B_CSV = "Employee ID,Full Name,Team\n3,Cy,eng\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> FileRepo:
+    repo = FileRepo(tmp_path / "repo")
+    repo.write("data/hr/a.csv", A_CSV)
+    repo.write("data/hr/b.csv", B_CSV)
+    return repo
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files whose CSV is parsed (each parse starts with its first record)."""
+    seen: list[str] = []
+    original = csv_reader.first_record
+
+    def spy(con: Any, path: str, local: Path, csv: Any) -> Any:
+        seen.append(path)
+        return original(con, path, local, csv)
+
+    monkeypatch.setattr(csv_reader, "first_record", spy)
+    return seen
+
+
+def hr(repo: FileRepo, **options: Any) -> Plan:
+    return repo.connector("hr-files", SOURCE, MAPPING, **options)
+
+
+def test_first_sync_maps_every_row_of_every_file(repo: FileRepo) -> None:
+    plan = hr(repo)
+    report = repo.run(plan)
+    docs = repo.upserts(plan, report)
+    assert sorted(docs) == ["1", "2", "3"]
+    assert text_content(docs["2"]) == "Bob (ops)"
+    assert docs["3"]["structData"]["title"] == "Cy"
+    assert report.changes is not None
+    assert report.changes.new == 3
+    assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
+
+
+def test_a_deleted_file_turns_its_documents_into_deletes(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    (repo.root / "data/hr/a.csv").unlink()
+    report = repo.run(plan)
+    assert repo.deletes(plan, report) == {"1", "2"}
+    assert repo.upserts(plan, report) == {}
+    assert set(repo.state_ids(plan)) == {"3"}
+    assert set(repo.catalogue(plan)) == {"data/hr/b.csv"}
+
+
+def test_under_soft_delete_only_a_deleted_file_marks_its_documents(repo: FileRepo) -> None:
+    plan = hr(repo, policy="soft_delete_only")
+    repo.run(plan)
+    (repo.root / "data/hr/b.csv").unlink()
+    report = repo.run(plan)
+    assert repo.state_ids(plan) == {"1": False, "2": False, "3": True}
+    assert repo.upserts(plan, report)["3"]["structData"]["sync_deleted"] is True
+
+
+def test_an_unchanged_folder_is_re_synced_without_reading_any_file(repo: FileRepo, reads: list[str]) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    assert sorted(reads) == ["data/hr/a.csv", "data/hr/b.csv"]
+    reads.clear()
+    report = repo.run(plan)
+    assert reads == []
+    assert report.changes is not None
+    assert (report.changes.new, report.changes.changed, report.changes.unchanged, report.changes.deleted) == (
+        0,
+        0,
+        3,
+        0,
+    )
+    assert any("0 read, 2 unchanged" in note for note in report.notes)
+    # ...and it is still a complete snapshot: a file removed now is noticed.
+    (repo.root / "data/hr/b.csv").unlink()
+    assert repo.deletes(plan, repo.run(plan)) == {"3"}
+    assert reads == []
+
+
+def test_only_the_changed_file_is_read_again(repo: FileRepo, reads: list[str]) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    reads.clear()
+    repo.write("data/hr/b.csv", B_CSV + "4,Dee,ops\n")
+    report = repo.run(plan)
+    assert reads == ["data/hr/b.csv"]
+    assert sorted(repo.upserts(plan, report)) == ["4"]
+    assert report.changes is not None
+    assert report.changes.unchanged == 3
+
+
+def test_same_size_and_time_but_other_bytes_is_read_again(repo: FileRepo, reads: list[str]) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    path = repo.root / "data/hr/b.csv"
+    stat = path.stat()
+    path.write_text(B_CSV.replace("Cy", "Cz"))  # the same length
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns
+    reads.clear()
+    report = repo.run(plan)
+    assert reads == ["data/hr/b.csv"]
+    assert text_content(repo.upserts(plan, report)["3"]) == "Cz (eng)"
+
+
+def test_a_changed_mapping_reads_every_file_again(repo: FileRepo, reads: list[str]) -> None:
+    repo.run(hr(repo))
+    reads.clear()
+    changed = repo.connector("hr-files", SOURCE, {**MAPPING, "contentTemplate": "{{ full_name }}"})
+    report = repo.run(changed)
+    assert sorted(reads) == ["data/hr/a.csv", "data/hr/b.csv"]
+    assert report.changes is not None
+    assert report.changes.changed == 3
+
+
+def test_no_matching_file_trips_the_delete_guard_and_changes_nothing(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    for name in ("a.csv", "b.csv"):
+        (repo.root / "data/hr" / name).unlink()
+    before = repo.snapshot()
+    with pytest.raises(DeleteGuardTripped, match="returned no records"):
+        repo.run(plan)
+    assert repo.snapshot() == before
+    report = repo.run(plan, allow_mass_delete=True)
+    assert repo.deletes(plan, report) == {"1", "2", "3"}
+
+
+def test_a_file_that_cannot_be_read_fails_the_run_and_changes_nothing(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    (repo.root / "data/hr/b.csv").unlink()  # would be a delete, if the run got that far
+    repo.write("data/hr/c.csv", 'Employee ID,Full Name,Team\n5,"Eve,ops\n')
+    before = repo.snapshot()
+    with pytest.raises(SourceError, match=r"file data/hr/c.csv, line 2: Value with unterminated quote found"):
+        repo.run(plan)
+    assert repo.snapshot() == before
+    assert set(repo.state_ids(plan)) == {"1", "2", "3"}
+
+
+def test_a_missing_folder_fails_the_run_and_deletes_nothing(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    (repo.root / "data/hr").rename(repo.root / "data/hr-moved")
+    before = repo.snapshot()
+    with pytest.raises(SourceError, match=r"folder .*data/hr does not exist; .*nothing was deleted"):
+        repo.run(plan)
+    assert repo.snapshot() == before
+
+
+def test_a_dry_run_does_not_commit_the_catalogue(repo: FileRepo, reads: list[str]) -> None:
+    plan = hr(repo)
+    report = repo.run(plan, dry_run=True)
+    assert report.changes is not None
+    assert report.changes.new == 3
+    assert not (repo.root / "state" / "hr-files.duckdb").exists()
+    reads.clear()
+    repo.run(plan)
+    assert sorted(reads) == ["data/hr/a.csv", "data/hr/b.csv"]
+
+
+def test_a_relative_folder_needs_the_source_root(repo: FileRepo) -> None:
+    with pytest.raises(ConfigError, match=r"reads the folder 'data/hr' relative to the connector's repository; pass"):
+        repo.run(hr(repo), source_root=None)
+
+
+def test_whole_documents_sync_with_stable_ids_from_their_paths(tmp_path: Path) -> None:
+    repo = FileRepo(tmp_path / "repo")
+    repo.write("policies/leave.pdf", b"%PDF-1.4 leave")
+    repo.write("policies/travel.html", "<p>travel</p>")
+    plan = repo.connector(
+        "policies", {"path": "policies", "documentMode": "file"}, {"idField": "file_path", "titleField": "file_name"}
+    )
+    first = repo.run(plan)
+    docs = repo.upserts(plan, first)
+    leave = document_id("policies/leave.pdf", plan.mapping.id)
+    assert sorted(docs) == sorted([leave, document_id("policies/travel.html", plan.mapping.id)])
+    assert docs[leave]["content"] == {
+        "mimeType": "application/pdf",
+        "rawBytes": base64.b64encode(b"%PDF-1.4 leave").decode(),
+    }
+    assert docs[leave]["structData"]["title"] == "leave.pdf"
+    repo.write("policies/leave.pdf", b"%PDF-1.4 leave, revised")
+    (repo.root / "policies/travel.html").unlink()
+    second = repo.run(plan)
+    assert sorted(repo.upserts(plan, second)) == [leave]
+    assert repo.deletes(plan, second) == {document_id("policies/travel.html", plan.mapping.id)}
+
+
+def test_a_renamed_file_keeps_its_documents_across_later_runs(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    (repo.root / "data/hr/a.csv").rename(repo.root / "data/hr/c.csv")
+    moved = repo.run(plan)  # same rows, another part: nothing to delete, nothing to upsert
+    assert repo.deletes(plan, moved) == set()
+    assert moved.changes is not None
+    assert moved.changes.unchanged == 3
+    carried = repo.run(plan)  # now c.csv is carried: its documents must still count as seen
+    assert repo.deletes(plan, carried) == set()
+    assert set(repo.state_ids(plan)) == {"1", "2", "3"}
+
+
+def test_the_same_id_in_two_files_fails_the_run_naming_it(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    repo.write("data/hr/c.csv", "Employee ID,Full Name,Team\n3,Cy again,eng\n")
+    with pytest.raises(MappingError, match="3"):
+        repo.run(plan)
+
+
+def test_a_document_whose_delivery_failed_is_sent_again_though_its_file_is_unchanged(repo: FileRepo) -> None:
+    plan = hr(repo)
+
+    def refuse_ann(request: DeliveryRequest) -> DeliveryResult:
+        return DeliveryResult(
+            upserted=request.upserts_count - 1, deleted=0, failed=(FailedDocument("1", "upsert", "quota"),)
+        )
+
+    first = repo.run(plan, deliver=refuse_ann)
+    assert sorted(repo.upserts(plan, first)) == ["1", "2", "3"]
+    assert "data/hr/a.csv" not in repo.catalogue(plan)  # not carried next time: one of its documents is pending
+    second = repo.run(plan)
+    assert sorted(repo.upserts(plan, second)) == ["1"]
+    assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
+
+
+def test_under_never_delete_a_row_removed_from_a_file_stays_missing_when_the_file_is_carried(repo: FileRepo) -> None:
+    plan = hr(repo, policy="never_delete")
+    repo.run(plan)
+    repo.write("data/hr/a.csv", "Employee ID,Full Name,Team\n1,Ann,eng\n")  # Bob (2) is gone from the file
+    removed = repo.run(plan)
+    assert removed.changes is not None
+    assert removed.changes.missing_kept == 1
+    carried = repo.run(plan)  # a.csv unchanged now: Bob must not count as seen again
+    assert carried.changes is not None
+    assert carried.changes.missing_kept == 1
+    assert carried.changes.unchanged == 2
+
+
+def test_a_bucket_folder_is_refused_with_one_line_until_cloud_storage_lands(tmp_path: Path) -> None:
+    repo = FileRepo(tmp_path / "repo")
+    plan = repo.connector("bucket", {"path": "gs://example-drop/hr", "glob": "*.csv"}, {"idField": "id"})
+    assert isinstance(plan.source, FileSource)
+    assert (plan.source.storage, plan.source.folder) == ("gcs", "gs://example-drop/hr")
+    with pytest.raises(ConfigError, match=r"folder gs://example-drop/hr: gs:// folders are not available yet"):
+        repo.run(plan)
