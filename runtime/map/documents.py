@@ -53,6 +53,15 @@ class DocumentSql:
     line: str
     jinja_templates: tuple[tuple[str, Template], ...]
     record_format: RecordFormat
+    fields: str | None = None
+    """"json" records: SQL over a chunk `c` computing `__gs_f`, every field read, from one parse (see
+    `runtime.map.fields.JsonAccess`); the other expressions read it. None for "columns" records."""
+
+    def source(self, relation: str) -> str:
+        """`relation` (a table or a parenthesised subquery) with `__gs_f` added when the records need it."""
+        if self.fields is None:
+            return relation
+        return f"(SELECT {self.fields} AS __gs_f, * FROM {relation} c)"
 
 
 def mapping_fingerprint(plan: Plan) -> str:
@@ -122,7 +131,8 @@ def compile_mapping(plan: Plan, schema: pa.Schema, record_format: RecordFormat =
     """Build the document SQL for chunks with this Arrow schema (column names and types)."""
     mapping = plan.mapping
     columns = frozenset(schema.names)
-    access: FieldAccess = ColumnAccess(schema) if record_format == "columns" else JsonAccess()
+    json_access = JsonAccess() if record_format == "json" else None
+    access: FieldAccess = json_access or ColumnAccess(schema)
     raw = raw_id_sql(access.text(access.require(mapping.id.field, "id field")))
     templates = tuple((role, t) for role, t in (("content", mapping.content), ("uri", mapping.uri)) if t)
     jinja = tuple((role, t) for role, t in templates if t.kind == "jinja")
@@ -177,6 +187,7 @@ def compile_mapping(plan: Plan, schema: pa.Schema, record_format: RecordFormat =
         line=line,
         jinja_templates=jinja,
         record_format=record_format,
+        fields=json_access.prelude() if json_access else None,
     )
 
 

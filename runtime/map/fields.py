@@ -120,17 +120,31 @@ class ColumnAccess:
         return col(field)
 
 
+FIELDS = "c.__gs_f"
+"""For "json" records: every field the mapping reads, extracted in one parse of the record (`JsonAccess.prelude`)."""
+
+
 class JsonAccess:
-    """One JSON text column `__record` per record; fields are dotted paths into it."""
+    """One JSON text column `__record` per record; fields are dotted paths into it.
+
+    Each record is parsed once: `prelude` extracts every path the mapping uses into a list (`c.__gs_f`), and each
+    access is an element of it. Extracting path by path parsed a 700-byte record ten times and held every parse
+    until the chunk was done (hundreds of MB per thread at 2,000 records a chunk, measured)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
 
     def require(self, field: str, what: str) -> str:
         return field  # an absent key reads as null, like a NULL column
 
     def _extract(self, field: str) -> str:
-        return f"json_extract({RECORD}, {literal(json_path(field))})"
+        path = json_path(field)
+        if path not in self.paths:
+            self.paths.append(path)
+        return f"{FIELDS}[{self.paths.index(path) + 1}]"
 
     def text(self, field: str) -> str:
-        return f"json_extract_string({RECORD}, {literal(json_path(field))})"
+        return f"json_extract_string({self._extract(field)}, '$')"
 
     def value(self, field: str) -> str:
         return self._extract(field)
@@ -143,6 +157,13 @@ class JsonAccess:
 
     def watermark(self, field: str) -> str:
         return self._extract(field)
+
+    def prelude(self) -> str | None:
+        """SQL for `__gs_f` over a chunk `c` (None when the mapping reads no field)."""
+        if not self.paths:
+            return None
+        listed = ", ".join(literal(path) for path in self.paths)
+        return f"json_extract({RECORD}, [{listed}])"
 
 
 def _finite(expression: str, kind: pa.DataType) -> str:

@@ -204,7 +204,7 @@ def _keyed(sql: DocumentSql, source: str) -> str:
         if sql.record_format == "json"
         else "error('a record has an empty or NULL id')"
     )
-    raw = f"(SELECT coalesce(NULLIF({sql.raw_id}, ''), {missing}) AS __gs_raw, * FROM {source} c)"
+    raw = f"(SELECT coalesce(NULLIF({sql.raw_id}, ''), {missing}) AS __gs_raw, * FROM {sql.source(source)} c)"
     ids = f"(SELECT {sql.id} AS __gs_id, {sql.hash} AS __gs_hash, * FROM {raw} c)"
     return f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
 
@@ -234,7 +234,7 @@ def _query(sql: DocumentSql, compare: bool, render: bool, has_part: bool, wide: 
     keys = "nullif(__gs_raw, __gs_id) AS raw_id, __gs_id AS id, __gs_idh AS idh, __gs_hash AS hash"
     if wide:  # keyed and matched per batch already (`_WideKeyer`): render only
         line = f", CASE WHEN c.__gs_status IS NOT NULL THEN {sql.line} END AS line" if render else ""
-        return f"SELECT {keys}, {part} AS part{wm}, c.__gs_status AS status{line} FROM stage_source c"
+        return f"SELECT {keys}, {part} AS part{wm}, c.__gs_status AS status{line} FROM {sql.source('stage_source')} c"
     line = f", CASE WHEN s.hash IS NULL OR s.deleted THEN {sql.line} END AS line" if render else ""
     return (
         f"SELECT {keys}, {part} AS part{wm}, {_STATUS} AS status{line}"
