@@ -54,6 +54,8 @@ spec:
     projectId: bench-project
     location: global
     dataStoreId: bench-files
+  ingestion:
+    enabled: false  # this benchmark measures the sync; delivery has its own (bench_deliver.py)
   reconciliation:
     deletePolicy: auto_delete_missing
 """

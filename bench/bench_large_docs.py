@@ -52,6 +52,8 @@ spec:
     projectId: bench-project
     location: global
     dataStoreId: bench-large
+  ingestion:
+    enabled: false  # this benchmark measures the sync; delivery has its own (bench_deliver.py)
   reconciliation:
     deletePolicy: auto_delete_missing
 """

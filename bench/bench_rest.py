@@ -64,6 +64,8 @@ spec:
     projectId: bench-project
     location: global
     dataStoreId: bench-rest
+  ingestion:
+    enabled: false  # this benchmark measures the sync; delivery has its own (bench_deliver.py)
   reconciliation:
     deletePolicy: auto_delete_missing
 """
