@@ -1,4 +1,6 @@
-"""`runtime exec PLAN` and `runtime demo`. Errors are one line on stderr and an exit code, never a traceback.
+"""`runtime exec PLAN`, `runtime test`, `runtime serve`, `runtime emulator` and `runtime demo`.
+
+Errors are one line on stderr and an exit code, never a traceback.
 
 Exit codes: 0 ok, 1 run failed (source, secret, mapping, state), 2 plan refused or bad arguments, 3 delete guard,
 130 stopped by SIGTERM/SIGINT before the commit (nothing committed).
@@ -47,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     from runtime.push.command import add_serve_parser
 
     add_serve_parser(commands)
+    from runtime.harness.command import add_test_parser
+
+    add_test_parser(commands)
     demo = commands.add_parser("demo", help="sync a demo connector from an embedded database, twice")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="working folder for the demo (./demo)")
     emulator = commands.add_parser("emulator", help="run a local emulator of a Google API")
@@ -98,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from runtime.push.serve import serve_command
 
             return serve_command(args)
+        if args.command == "test":
+            from runtime.harness.command import run_test_command
+
+            return run_test_command(args)
         if args.command == "emulator":
             from runtime.emulator.discoveryengine.cli import run
 

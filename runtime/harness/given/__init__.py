@@ -1,0 +1,28 @@
+"""Each mode's `given`: the only dispatch on the plan's source kind in the harness, and it is exhaustive."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from compiler.plan import FileSource, HttpSource, Plan, PushSource, SqlSource
+from runtime.errors import ConfigError
+from runtime.harness.case import Case, Run
+from runtime.harness.given.base import HarnessRun, Prepared
+
+__all__ = ["HarnessRun", "Prepared", "prepare"]
+
+
+def prepare(plan: Plan, case: Case, run: Run, harness: HarnessRun) -> Prepared:
+    """The plan and pull for one run of a case, fed from the run's `given`."""
+    source = plan.source
+    if isinstance(source, SqlSource):
+        from runtime.harness.given.sql import prepare_sql
+
+        return prepare_sql(plan, source, case, run, harness)
+    if isinstance(source, HttpSource):
+        raise ConfigError(f"{case.path}: rest_pull cases are not supported yet")
+    if isinstance(source, PushSource):
+        raise ConfigError(f"{case.path}: rest_push cases are not supported yet")
+    if isinstance(source, FileSource):
+        raise ConfigError(f"{case.path}: file_pull cases are not supported yet")
+    assert_never(source)
