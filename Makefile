@@ -44,6 +44,7 @@ gates: setup
 	$(BIN)/python scripts/check_tdd_guardrails.py
 	$(BIN)/python scripts/check_docs_drift.py
 	$(BIN)/python scripts/check_connector_reference_drift.py
+	$(BIN)/runtime test
 
 docs: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
