@@ -95,20 +95,22 @@ def _any_of(error: ValidationError, document: Mapping[str, Any]) -> Iterator[Fin
 
 
 def _conflict(error: ValidationError, document: Mapping[str, Any]) -> Iterator[Finding]:
-    """A field that `dependentSchemas` forbids beside another. jsonschema drops the field's name from both paths,
+    """A field that an `if`/`then` forbids beside another. jsonschema drops the field's name from both paths,
     so the error names the mapping; every forbidden field present in it is reported."""
     pointer = error_pointer(error)
     path = list(error.schema_path)
     parent: Any = document
     for token in error.absolute_path:
         parent = parent[token]
-    if len(path) < 3 or path[-3] != "dependentSchemas" or not isinstance(parent, dict):
+    # an `allOf` entry `{if: {required: [present]}, then: {properties: {other: false}}}`
+    if len(path) < 4 or path[-2] != "then" or not isinstance(parent, dict):
         yield Finding("GS058", f"{field_name(pointer)}: {error.message}", pointer)
         return
-    present = str(path[-2])
-    branch: Any = _validator().schema
-    for token in path[:-1]:
-        branch = branch[token]
+    rule: Any = _validator().schema
+    for token in path[:-2]:
+        rule = rule[token]
+    present = str(rule["if"]["required"][0])
+    branch = rule["then"]
     hint = branch.get("x-conflictHint", "keep only one of them")
     for key, subschema in branch.get("properties", {}).items():
         if subschema is False and key in parent:
