@@ -64,10 +64,10 @@ def load_yaml(path: Path, root: Path) -> Any:
         mark = error.problem_mark or error.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
         what = error.problem or error.context or "invalid YAML"
-        raise Unreadable(f"{rel}:{where}: cannot be parsed as YAML ({what}); fix the YAML syntax there") from None
+        raise Unreadable(f"{rel}:{where}: cannot be parsed as YAML ({what}); fix the YAML there") from None
     except YAMLError as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise Unreadable(f"{rel}:1:1: cannot be parsed as YAML ({detail}); fix the YAML syntax") from None
+        raise Unreadable(f"{rel}:1:1: cannot be parsed as YAML ({detail}); fix the YAML") from None
 
 
 def at(node: Any, key: Any = None, value: bool = False) -> str:
