@@ -30,9 +30,7 @@ def make_repo(root: Path, name: str, source: dict[str, Any], mapping: dict[str, 
     (root / "connectors").mkdir(exist_ok=True)
     if not str(source.get("path", "")).startswith(("gs://", "/")):
         (root / source["path"]).mkdir(parents=True, exist_ok=True)
-    document = connector(name, {"type": "file", **source}, mapping, out=root / "out", **options)
-    document["spec"]["source"].pop("type")
-    document["spec"]["source"] = {"type": "file", **source}
+    document = connector(name, source, mapping, out=root / "out", **options)
     (root / "connectors" / f"{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return root
 
