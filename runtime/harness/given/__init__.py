@@ -24,5 +24,7 @@ def prepare(plan: Plan, case: Case, run: Run, harness: HarnessRun) -> Prepared:
     if isinstance(source, PushSource):
         raise ConfigError(f"{case.path}: rest_push cases are not supported yet")
     if isinstance(source, FileSource):
-        raise ConfigError(f"{case.path}: file_pull cases are not supported yet")
+        from runtime.harness.given.files import prepare_files
+
+        return prepare_files(plan, source, case, run, harness)
     assert_never(source)
