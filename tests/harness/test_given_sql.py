@@ -13,7 +13,7 @@ from runtime.harness.case import load_case
 from runtime.harness.given.sql import translate
 from runtime.harness.runner import CaseResult, compile_plans, run_case
 from runtime.planfile import load_plan
-from tests.runtime.harness.repo import ROW1, ROW2, ROW2_EDITED, write_case, write_connector
+from tests.harness.repo import ROW1, ROW2, ROW2_EDITED, write_case, write_connector
 
 CONNECTORS = {
     "pg": {

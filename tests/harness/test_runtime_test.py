@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml
 
-from tests.runtime.harness.repo import ROW1, ROW2, ROW2_EDITED, runtime_test, write_case, write_connector
+from tests.harness.repo import ROW1, ROW2, ROW2_EDITED, runtime_test, write_case, write_connector
 
 TWO_RUNS = f"""\
 # the team's notes on this case stay put through --update
