@@ -20,7 +20,9 @@ def prepare(plan: Plan, case: Case, run: Run, harness: HarnessRun) -> Prepared:
 
         return prepare_sql(plan, source, case, run, harness)
     if isinstance(source, HttpSource):
-        raise ConfigError(f"{case.path}: rest_pull cases are not supported yet")
+        from runtime.harness.given.http import prepare_http
+
+        return prepare_http(plan, source, case, run, harness)
     if isinstance(source, PushSource):
         raise ConfigError(f"{case.path}: rest_push cases are not supported yet")
     if isinstance(source, FileSource):
