@@ -24,7 +24,9 @@ def prepare(plan: Plan, case: Case, run: Run, harness: HarnessRun) -> Prepared:
 
         return prepare_http(plan, source, case, run, harness)
     if isinstance(source, PushSource):
-        raise ConfigError(f"{case.path}: rest_push cases are not supported yet")
+        from runtime.harness.given.push import prepare_push
+
+        return prepare_push(plan, source, case, run, harness)
     if isinstance(source, FileSource):
         raise ConfigError(f"{case.path}: file_pull cases are not supported yet")
     assert_never(source)
