@@ -8,9 +8,9 @@ never contacted, and a request for any other host fails the run naming it.
 `given.pages`: responses matched by request. Each page is `{request: {method, path, query}, response: {status,
 headers, body}}`; a request matches a page when the method (default GET) and path are equal and the page's
 `query` is a subset of the request's query (values compared as text). A request is answered by the first
-matching page not used yet (pages with more query keys first); once every matching page was used, the last one
-used answers again, so `[500, 200]` for one request is a retry that succeeds and a lone `500` fails after the
-plan's retries. A request no page matches fails the run with a message naming it and listing what the case serves.
+matching page not used yet (pages with more query keys first); a request already answered, when no unused page
+matches it, gets the same page again, so `[500, 200]` for one request is a retry that succeeds and a lone `500`
+fails after the plan's retries. Each page answers one request (and its retries), never a different one. A request no page matches fails the run with a message naming it and listing what the case serves.
 
 `given.records`: the records, served the connector's way (`serve_records`): pages of `PAGE_RECORDS` records (or
 the plan's page size) under `recordsPath` (default: an object's `items`), with the cursor, next link, `Link`
@@ -214,6 +214,8 @@ class RestServer:
     pages: list[GivenPage] | None = None
     records: list[dict[str, Any]] | None = None
     fail: str | None = None
+    answered: dict[str, GivenPage] = field(default_factory=dict)
+    """The page that last answered each request (`METHOD /path?query`)."""
     requests: list[str] = field(default_factory=list)
     """Every request served or refused, as `METHOD /path?query` (for the tests and messages)."""
     sleeps: list[float] = field(default_factory=list)
@@ -244,12 +246,14 @@ class RestServer:
 
     def _from_pages(self, request: httpx.Request) -> httpx.Response:
         assert self.pages is not None
-        matching = [p for p in self.pages if p.matches(request)]
-        fresh = sorted((p for p in matching if not p.used), key=lambda p: (-len(p.query), p.index))
+        shown = _shown(request)
+        fresh = sorted(
+            (p for p in self.pages if not p.used and p.matches(request)), key=lambda p: (-len(p.query), p.index)
+        )
         if fresh:
             page = fresh[0]
-        elif used := [p for p in matching if p.used]:
-            page = max(used, key=lambda p: (len(p.query), p.index))
+        elif shown in self.answered:  # the same request again (a retry): its last page answers again
+            page = self.answered[shown]
         else:
             if self.fail is not None:
                 raise self._failure(request)
@@ -259,6 +263,7 @@ class RestServer:
                 " request matches it (method, path, and a query that is a subset of the request's)"
             )
         page.used = True
+        self.answered[shown] = page
         headers = {"content-type": "application/json", **{k.lower(): v for k, v in page.headers.items()}}
         return httpx.Response(page.status, headers=headers, content=_json_bytes(page.body))
 
@@ -374,9 +379,16 @@ def prepare_http(plan: Plan, source: HttpSource, case: Case, run: Run, harness: 
         server.pages = _pages(run.given["pages"], where)
     else:
         server.records = _records(run.given.get("records", []), where)
-    transport = httpx.MockTransport(server.handle)
+    return Prepared(plan=plan, open_pull=ServedPull(source, server))
 
-    def open_pull(context: PullContext) -> Pull:
-        return HttpPull(context, source, sleep=server.slept, transport=transport)
 
-    return Prepared(plan=plan, open_pull=open_pull)
+@dataclass(slots=True)
+class ServedPull:
+    """The run's `open_pull`: the runtime's `HttpPull`, its network the case's server (kept for the tests)."""
+
+    source: HttpSource
+    server: RestServer
+
+    def __call__(self, context: PullContext) -> Pull:
+        transport = httpx.MockTransport(self.server.handle)
+        return HttpPull(context, self.source, sleep=self.server.slept, transport=transport)
