@@ -125,3 +125,16 @@ def test_bad_pushes_are_case_errors(tmp_path: Path, push: dict[str, Any], words:
     with pytest.raises(ConfigError, match=r"given\.pushes\[1\]") as caught:
         prepare(push_plan(), given, given.runs[0], harness)
     assert words in str(caught.value)
+
+
+def test_a_delete_under_soft_delete_only_is_a_soft_delete(tmp_path: Path) -> None:
+    plan = push_plan(policy="soft_delete_only")
+    runs = [
+        {"given": {"pushes": [{"events": [upsert(1), upsert(2)]}]}, "expect": {"softDeleted": []}},
+        {
+            "given": {"pushes": [{"events": [{"op": "DELETE", "id": "2"}]}]},
+            "expect": {"upserted": [], "deleted": [], "softDeleted": ["2"]},
+        },
+    ]
+    result = run_case(case(tmp_path, runs), plan, tmp_path)
+    assert result.passed, messages(result)
