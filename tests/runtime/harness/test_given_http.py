@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import socket
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -284,3 +288,31 @@ def test_the_harness_plan_keeps_the_retry_policy() -> None:
     planned = harness_plan(plan, Path("/tmp/bucket"))
     assert isinstance(planned.source, HttpSource)
     assert planned.source.retry == plan.source.retry  # no waiting comes from the injected sleep, not the plan
+
+
+def test_no_socket_is_opened_for_a_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a case opened a connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    plan = http_plan("file:///unused", http_source("https://kb.example.com/api/articles"))
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        '{"connector": "articles", "runs": [{"given": {"records": [{"id": 1, "title": "T", "body": "b"}]},'
+        ' "expect": {"fields": "subset", "upserted": [{"id": "1"}]}}]}'
+    )
+    result = run_case(load_case(path), plan, tmp_path)
+    assert result.passed, (result.error, [r.differences for r in result.runs])
+
+
+@pytest.mark.parametrize("connector", ["kb-rest", "support-push"])
+def test_the_scaffolded_starter_runs_and_passes(tmp_path: Path, connector: str) -> None:
+    repository = Path(__file__).resolve().parents[3]
+    (tmp_path / "connectors").mkdir()
+    shutil.copy(repository / "connectors" / f"{connector}.yaml", tmp_path / "connectors")
+    command = [sys.executable, "-m", "runtime", "test", "--root", str(tmp_path)]
+    subprocess.run([*command, "--scaffold", connector], cwd=tmp_path, capture_output=True, check=False)
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"PASS {connector}/starter (2 run(s)" in again.stdout
