@@ -101,11 +101,19 @@ def scaffold_text(plan: Plan) -> str:
     elif isinstance(source, HttpSource):
         given = [f"      records:\n{rows(r).replace('          - ', '        - ')}" for r in (first, second)]
     elif isinstance(source, PushSource):
-        events = [
-            [{"op": "UPSERT", "record": r} for r in first],
-            [{"op": "UPSERT", "record": second[0]}, {"op": "DELETE", "record": {plan.mapping.id.field: 2}}],
-        ]
-        given = [f"      pushes:\n        - events: {json.dumps(e, default=str)}" for e in events]
+        upserts = [{"op": "UPSERT", "record": r} for r in first]
+        delete = {"op": "DELETE", "id": "2"}
+        pushes = [[f"events: {json.dumps(upserts, default=str)}"]]
+        if plan.reconciliation.delete_policy == "never_delete":  # the receiver refuses a DELETE at the door
+            pushes.append(
+                [
+                    f"events: {json.dumps([{'op': 'UPSERT', 'record': second[0]}], default=str)}",
+                    f"events: {json.dumps([delete])}\n          expectStatus: 422  # never_delete: DELETE is refused",
+                ]
+            )
+        else:
+            pushes.append([f"events: {json.dumps([{'op': 'UPSERT', 'record': second[0]}, delete], default=str)}"])
+        given = ["      pushes:\n" + "\n".join(f"        - {push}" for push in run) for run in pushes]
     elif isinstance(source, FileSource):
         given = [
             "      files:\n" + "\n".join(f"        {json.dumps(name)}: {value}" for name, value in files.items())

@@ -20,9 +20,13 @@ def prepare(plan: Plan, case: Case, run: Run, harness: HarnessRun) -> Prepared:
 
         return prepare_sql(plan, source, case, run, harness)
     if isinstance(source, HttpSource):
-        raise ConfigError(f"{case.path}: rest_pull cases are not supported yet")
+        from runtime.harness.given.http import prepare_http
+
+        return prepare_http(plan, source, case, run, harness)
     if isinstance(source, PushSource):
-        raise ConfigError(f"{case.path}: rest_push cases are not supported yet")
+        from runtime.harness.given.push import prepare_push
+
+        return prepare_push(plan, source, case, run, harness)
     if isinstance(source, FileSource):
         from runtime.harness.given.files import prepare_files
 
