@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import assert_never
 
 from compiler.plan import FileSource, HttpSource, Plan, PushSource, SqlSource
-from runtime.errors import ConfigError
 from runtime.harness.case import Case, Run
 from runtime.harness.given.base import HarnessRun, Prepared
 
