@@ -10,6 +10,7 @@ checks what each run publishes, which is what a data store imports.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from runtime.harness.given import HarnessRun, prepare
 from runtime.planfile import load_plan
 from runtime.run import ExecOptions, ResolveSecret, execute
 from runtime.sources.base import OpenPull
+from runtime.stage import SharedWorkspaces
 
 HARNESS_MEMORY_MB = 512
 """Each run's DuckDB memory limit: cases are small, and many run in one process."""
@@ -128,8 +130,19 @@ def run_case(case: Case, plan: Plan, root: Path) -> CaseResult:
     return result
 
 
+@functools.cache
+def _workspaces() -> SharedWorkspaces:
+    """Cases run one after another in this process: their runs share one DuckDB database, a catalog each."""
+    return SharedWorkspaces()
+
+
 def _execute(plan: Plan, open_pull: OpenPull, resolve: ResolveSecret, harness: HarnessRun) -> Actual:
-    options = ExecOptions(state_dir=harness.state_dir, memory_limit_mb=HARNESS_MEMORY_MB, source_root=harness.root)
+    options = ExecOptions(
+        state_dir=harness.state_dir,
+        memory_limit_mb=HARNESS_MEMORY_MB,
+        source_root=harness.root,
+        workspaces=_workspaces(),
+    )
     try:
         report = execute(plan, options, open_pull=open_pull, resolve_secret=resolve)
     except RuntimeFailure as failure:  # the case's scratch folder changes every time: never part of an expectation
