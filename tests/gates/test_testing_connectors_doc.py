@@ -154,3 +154,22 @@ def test_exit_2_for_paths_and_connectors_without_cases(repo: Path) -> None:
     empty = runtime_test(repo)
     assert empty.returncode == 2
     assert "no case files found" in empty.stderr
+
+
+def test_the_delete_guard_example_fails_as_quoted(repo: Path) -> None:
+    """The page's run (an empty table after a first sync) appended to a case with the same declared tables."""
+    (example,) = [b for b in _blocks("yaml") if "the table comes back empty" in b]
+    failed = (repo / CASES / "failed-extraction.yaml").read_text(encoding="utf-8")
+    head = failed.split("runs:\n")[0]
+    first = "  - name: first sync\n    given:\n      tables:\n        employees: {file: employees.csv}\n"
+    first += "    expect: {deleted: []}\n"
+    (repo / CASES / "guard.yaml").write_text(f"{head}runs:\n{first}{example}", encoding="utf-8")
+    done = runtime_test(repo, str(CASES / "guard.yaml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Without the expectation the run's failure is the guard's message, which the page quotes the start of.
+    (repo / CASES / "guard.yaml").write_text(
+        f"{head}runs:\n{first}{example.split('    expect:')[0]}    expect: {{deleted: []}}\n", encoding="utf-8"
+    )
+    unguarded = runtime_test(repo, str(CASES / "guard.yaml"))
+    assert unguarded.returncode == 1
+    assert "actual:   delete guard: the source returned no records but 3 documents are known" in unguarded.stdout
