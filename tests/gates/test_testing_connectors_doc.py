@@ -173,3 +173,11 @@ def test_the_delete_guard_example_fails_as_quoted(repo: Path) -> None:
     unguarded = runtime_test(repo, str(CASES / "guard.yaml"))
     assert unguarded.returncode == 1
     assert "actual:   delete guard: the source returned no records but 3 documents are known" in unguarded.stdout
+
+
+def test_the_format_example_is_a_passing_case(repo: Path) -> None:
+    (example,) = [b for b in _blocks("yaml") if b.startswith("# yaml-language-server: $schema=")]
+    (repo / CASES / "example.yaml").write_text(example, encoding="utf-8")
+    done = runtime_test(repo, str(CASES / "example.yaml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS hr-employees/example (1 run(s)," in done.stdout
