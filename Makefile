@@ -44,6 +44,7 @@ gates: setup
 	$(BIN)/python scripts/check_tdd_guardrails.py
 	$(BIN)/python scripts/check_docs_drift.py
 	$(BIN)/python scripts/check_connector_reference_drift.py
+	$(BIN)/runtime test
 
 docs: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
@@ -59,6 +60,7 @@ bench-smoke: setup
 	$(BIN)/python bench/bench_push.py --clients 2 --requests 5 --batch 10 --fsync-samples 10
 	$(BIN)/python bench/bench_deliver.py --upserts 2000 --deletes 200 --uploads 1
 	$(BIN)/python bench/bench_files.py --rows 2000 --files 2
+	$(BIN)/python bench/bench_harness.py --cases 1
 
 ## Full-size benchmarks (minutes; figures go to docs/benchmarks.md).
 bench: setup
@@ -70,6 +72,7 @@ bench: setup
 	$(BIN)/python bench/bench_push.py
 	$(BIN)/python bench/bench_deliver.py
 	$(BIN)/python bench/bench_files.py
+	$(BIN)/python bench/bench_harness.py
 
 clean:
 	rm -rf out site .mypy_cache .ruff_cache .pytest_cache

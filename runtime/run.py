@@ -38,7 +38,7 @@ from runtime.report import RunReport
 from runtime.scratch import Scratch
 from runtime.signals import STOP
 from runtime.sources import Pull, PullContext, PullOutcome, open_pull
-from runtime.stage import StageResult, open_workspace, size_memory, stage_batches
+from runtime.stage import FreshWorkspaces, StageResult, Workspaces, size_memory, stage_batches
 from runtime.stage.preview import preview
 from runtime.state import StateStore, Watermark
 from runtime.state.checkpoint import watermark_after
@@ -58,6 +58,8 @@ class ExecOptions:
     """DuckDB's memory limit before it spills to disk; default: sized from the machine (`runtime.memory`)."""
     source_root: Path | None = None
     """The connector repository the plan was built from: file_pull resolves a relative folder against it."""
+    workspaces: Workspaces | None = None
+    """Where the run's scratch DuckDB comes from; default: a new in-memory database (`FreshWorkspaces`)."""
 
 
 def _default_resolve_secret(secret: Secret) -> str:
@@ -122,7 +124,8 @@ class _Run:
             state.lock()
         try:
             with Scratch.create(self.options.state_dir, plan.name, dry_run=self.options.dry_run) as scratch:
-                con = open_workspace(scratch.path, self.options.memory_limit_mb or default_memory_mb())
+                workspaces = self.options.workspaces or FreshWorkspaces()
+                con = workspaces.open(scratch.path, self.options.memory_limit_mb or default_memory_mb())
                 try:
                     if not self.options.dry_run:
                         (scratch.path / "artifacts").mkdir()
@@ -133,7 +136,7 @@ class _Run:
                 finally:
                     if self.upserts is not None:
                         self.upserts.abort()
-                    con.close()
+                    workspaces.close(con)
         finally:
             state.release()
 

@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Keep tests ahead of features: fail when something the tool can do has no test.
 
-One line per problem, exit 1 when there is any (exit 2 when the checker itself cannot run):
+One line per problem (naming the file, with line:column when the problem is inside a YAML file, and how to fix
+it), exit 1 when there is any (exit 2 when the checker itself cannot run):
 
 - a diagnostic code in `compiler.check.codes.CODES` has no case file `tests/check/cases/<CODE>.yaml` with at
   least one case that expects it (under an `expect`/`expected`/`diagnostics`/`violations`/`codes` key);
-- a connector in `connectors/` is not exercised by any test: no file under `tests/` names it
-  (`<stem>.yaml`, `connectors/<stem>`), and no test data is named after it (`tests/**/<stem>.*`, `tests/**/<stem>/`);
+- a connector in `connectors/*.yaml|yml` (known by its `metadata.name`) has no harness case: no
+  `tests/connectors/<name>/**/*.yaml|yml` whose `connector:` is that name;
+- a connector's cases never run it twice: none of them has at least two `runs`, so reconciliation (updates and
+  deletes against the state of an earlier run) goes untested;
+- a harness case under `tests/connectors/` cannot be parsed as YAML, names a `connector:` that is no connector in
+  `connectors/`, sits in a folder other than `tests/connectors/<its connector>/`, or has no expectations (no
+  `runs`, or a run without a non-empty `expect` mapping);
 - a `compiler` or `runtime` subcommand is not run by any test: no call in `tests/**/*.py` passes an argument list
   such as `["compiler", "build", ...]`, `[sys.executable, "-m", "runtime", "exec", ...]`, or `["build", ...]`
   in a module that imports that tool's `cli`, and no call of a runner helper (a function that runs
   `[..., "runtime", *args]`) names it first, as in `cli("exec", plan)`.
 
 It reads the repository as it is (file contents, not which files a commit touched), so touching an unrelated test
-cannot satisfy it.
+cannot satisfy it. The harness itself (`runtime test`) checks the rest of a case's format.
 """
 
 from __future__ import annotations
@@ -22,17 +28,65 @@ import argparse
 import ast
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # check this checkout's registry and command lines
 
 TOOLS = ("compiler", "runtime")
 EXPECT_KEYS = frozenset({"expect", "expected", "expects", "diagnostics", "violations", "codes"})
-DATA_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".txt", ".sql")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class Unreadable(Exception):
+    """A YAML file that cannot be read: its problem line, ready to print."""
+
+
+def load_yaml(path: Path, root: Path, positions: bool = True) -> Any:
+    """The file read with ruamel.yaml's round trip (mappings and lists keep their positions), or `Unreadable`.
+
+    Without `positions`, PyYAML's C loader reads it (plain data, ~20x faster: the code case files are many)."""
+    rel = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise Unreadable(f"{rel}:{line}:{column}: is not UTF-8 text; save it as UTF-8") from None
+    try:
+        if not positions:
+            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return YAML(typ="rt").load(text)
+    except (MarkedYAMLError, yaml.MarkedYAMLError) as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        what = error.problem or error.context or "invalid YAML"
+        raise Unreadable(f"{rel}:{where}: cannot be parsed as YAML ({what}); fix the YAML there") from None
+    except (YAMLError, yaml.YAMLError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise Unreadable(f"{rel}:1:1: cannot be parsed as YAML ({detail}); fix the YAML") from None
+
+
+def at(node: Any, key: Any = None, value: bool = False) -> str:
+    """`line:column` (1-based) of a mapping key (or its value), a list item, or the node itself."""
+    try:
+        if key is None:
+            line, column = node.lc.line, node.lc.col
+        elif isinstance(node, CommentedSeq):
+            line, column = node.lc.item(key)
+        else:
+            line, column = node.lc.value(key) if value else node.lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return "1:1"
+    return f"{line + 1}:{column + 1}"
 
 
 def expected_codes(node: Any, inside: bool = False) -> Iterator[str]:
@@ -56,30 +110,129 @@ def check_codes(root: Path, codes: list[str]) -> Iterator[str]:
             yield f"{code}: no test case file {rel}; add one with a case that triggers {code}"
             continue
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            yield f"{rel}: cannot be read as YAML ({str(error).splitlines()[0]})"
+            data = load_yaml(path, root, positions=False)
+        except Unreadable as problem:
+            yield str(problem)
             continue
         if code not in set(expected_codes(data)):
             yield f"{code}: no case in {rel} expects it; add a case whose expected diagnostics include {code}"
 
 
-def test_files(root: Path) -> list[Path]:
+def yaml_files(folder: Path, recursive: bool = False) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    return sorted(p for p in found if p.is_file() and p.suffix in YAML_SUFFIXES)
+
+
+@dataclass
+class Connector:
+    rel: str
+    name: str
+    where: str
+    """`line:column` of its `metadata.name`."""
+    cases: int = 0
+    most_runs: int = 0
+
+
+def read_connectors(root: Path) -> tuple[dict[str, list[Connector]], list[str]]:
+    """The connectors of `connectors/` by `metadata.name`, and a problem line for each file without a name."""
+    by_name: dict[str, list[Connector]] = {}
+    problems: list[str] = []
+    for path in yaml_files(root / "connectors"):
+        rel = path.relative_to(root).as_posix()
+        try:
+            data = load_yaml(path, root)
+        except Unreadable as problem:
+            problems.append(f"{problem} (a connector: python scripts/validate_connectors.py says more)")
+            continue
+        metadata = data.get("metadata") if isinstance(data, dict) else None
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if not isinstance(name, str) or not name:
+            where = at(metadata) if isinstance(metadata, dict) else at(data)
+            problems.append(f"{rel}:{where}: no metadata.name, so no harness case can name it; give it a name")
+            continue
+        by_name.setdefault(name, []).append(Connector(rel, name, at(metadata, "name", value=True)))
+    return by_name, problems
+
+
+def _run_label(index: int, run: Any) -> str:
+    name = run.get("name") if isinstance(run, dict) else None
+    return f"run {index + 1}" + (f" ({name!r})" if isinstance(name, str) and name else "")
+
+
+def check_case(path: Path, root: Path, connectors: dict[str, list[Connector]]) -> Iterator[str]:
+    """Problems of one harness case file; counts the case (and its runs) for its connector when it is placed right."""
+    cases_root = root / "tests" / "connectors"
+    rel = path.relative_to(root).as_posix()
+    try:
+        data = load_yaml(path, root)
+    except Unreadable as problem:
+        yield str(problem)
+        return
+    if not isinstance(data, CommentedMap):
+        what = "is empty" if data is None else "is not a case"
+        yield f"{rel}:{at(data)}: {what}; write a mapping with `connector:` and `runs:`"
+        return
+    parts = path.relative_to(cases_root).parts
+    folder = parts[0] if len(parts) > 1 else None
+    name = data.get("connector")
+    if not isinstance(name, str) or not name:
+        where = at(data, "connector", value=True) if "connector" in data else at(data)
+        hint = f"connector: {folder}" if folder else "connector: <metadata.name of a connector>"
+        yield f"{rel}:{where}: no connector named; add `{hint}`"
+    elif name not in connectors:
+        known = ", ".join(sorted(connectors)) or "none"
+        yield (
+            f"{rel}:{at(data, 'connector', value=True)}: connector {name!r} is not in connectors/ (known: {known});"
+            " name one of them or add the connector"
+        )
+    elif folder != name:
+        placed = f"in tests/connectors/{folder}/" if folder else "not in a connector folder"
+        where = at(data, "connector", value=True)
+        yield f"{rel}:{where}: case of {name!r} is {placed}; move it to tests/connectors/{name}/"
+    runs = data.get("runs")
+    if not isinstance(runs, CommentedSeq) or not runs:
+        where = at(data, "runs", value=runs is not None) if "runs" in data else at(data)
+        yield f"{rel}:{where}: no runs, so nothing is expected; add `runs:` with at least one run and its `expect:`"
+        runs = []
+    for index, run in enumerate(runs):
+        expect = run.get("expect") if isinstance(run, dict) else None
+        if isinstance(expect, dict) and expect:
+            continue
+        where = at(run, "expect") if isinstance(run, dict) and "expect" in run else at(runs, index)
+        yield (
+            f"{rel}:{where}: {_run_label(index, run)} expects nothing; give it a non-empty `expect:` mapping"
+            " (upserted, deleted, softDeleted, watermark or failure)"
+        )
+    if isinstance(name, str) and folder == name:
+        for connector in connectors.get(name, []):
+            connector.cases += 1
+            connector.most_runs = max(connector.most_runs, len(runs))
+
+
+def check_connectors(root: Path) -> Iterator[str]:
+    connectors, problems = read_connectors(root)
+    yield from problems
+    for path in yaml_files(root / "tests" / "connectors", recursive=True):
+        yield from check_case(path, root, connectors)
+    for connector in sorted((c for same in connectors.values() for c in same), key=lambda c: c.rel):
+        prefix = f"{connector.rel}:{connector.where}: connector {connector.name!r}"
+        if not connector.cases:
+            yield (
+                f"{prefix} has no harness case; add tests/connectors/{connector.name}/<case>.yaml with"
+                f" `connector: {connector.name}` (`runtime test --scaffold {connector.name}` writes a starter)"
+            )
+        elif connector.most_runs < 2:
+            yield (
+                f"{prefix} has no case with two runs, so reconciliation goes untested; add a second run (an update"
+                f" or a delete) to a case in tests/connectors/{connector.name}/"
+            )
+
+
+def python_tests(root: Path) -> list[Path]:
     tests = root / "tests"
-    return sorted(p for p in tests.rglob("*") if p.is_file() and p.suffix in DATA_SUFFIXES) if tests.is_dir() else []
-
-
-def check_connectors(root: Path, files: list[Path]) -> Iterator[str]:
-    connectors = sorted((root / "connectors").glob("*.y*ml")) if (root / "connectors").is_dir() else []
-    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
-    names = {p.name for p in (root / "tests").rglob("*")} if (root / "tests").is_dir() else set()
-    for connector in connectors:
-        stem = connector.stem
-        named = any(connector.name in text or f"connectors/{stem}" in text for text in texts)
-        data_named = stem in names or any(n.startswith(f"{stem}.") for n in names)
-        if not (named or data_named):
-            rel = connector.relative_to(root).as_posix()
-            yield f"{rel}: not exercised by any test; name {connector.name!r} in a test under tests/"
+    return sorted(p for p in tests.rglob("*.py") if p.is_file()) if tests.is_dir() else []
 
 
 def _subcommands(tool: str) -> set[str]:
@@ -134,7 +287,7 @@ def commands_run(tree: ast.AST, known_runners: dict[str, str] | None = None) -> 
                     imported.add(tool)
         elif isinstance(node, ast.Import):
             imported.update(t for alias in node.names for t in TOOLS if alias.name == f"{t}.cli")
-    helpers = {**(known_runners or {}), **runners(tree)}
+    helpers = known_runners if known_runners is not None else runners(tree)  # known: every module's, found once
     found: set[tuple[str, str]] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -158,8 +311,6 @@ def commands_run(tree: ast.AST, known_runners: dict[str, str] | None = None) -> 
 def check_commands(root: Path, files: list[Path]) -> Iterator[str]:
     trees: list[ast.AST] = []
     for path in files:
-        if path.suffix != ".py":
-            continue
         try:
             trees.append(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
         except SyntaxError as error:
@@ -194,10 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read the diagnostic code registry: {error}", file=sys.stderr)
         return 2
     try:
-        files = test_files(root)
+        files = python_tests(root)
         problems = [
             *check_codes(root, [c.code for c in CODES]),
-            *check_connectors(root, files),
+            *check_connectors(root),
             *check_commands(root, files),
         ]
     except Exception as error:  # the checker itself failed (an unreadable file): exit 2, one line

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.analysis.secrets import secret_env_name, secret_refs
+from compiler.check.case import check_case_schema, is_case_path
 from compiler.check.codes import lookup
 from compiler.check.connector import Connector
 from compiler.check.facts import ConnectorFacts, SecretFact
@@ -69,8 +70,25 @@ def _document_marker(span: Span, lines: Sequence[str]) -> Span:
     return span
 
 
+CASE_START = "start with 'connector: <the connector's metadata.name>' and 'runs:'"
+
+
+def _diagnostics(
+    path: str, document: LoadedDocument, lines: Sequence[str], findings: list[Finding]
+) -> list[Diagnostic]:
+    diagnostics = []
+    for finding in findings:
+        span = _span_of(finding, document.positions, lines)
+        edit = finding.fix
+        fix = Fix(edit.kind, document.index, finding.pointer, edit.value, edit.description) if edit else None
+        diagnostics.append(
+            make_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion, fix)
+        )
+    return diagnostics
+
+
 def _check_document(
-    path: str, document: LoadedDocument, lines: Sequence[str], check_file_name: bool
+    path: str, document: LoadedDocument, lines: Sequence[str], check_file_name: bool, case: bool = False
 ) -> tuple[list[Diagnostic], ConnectorFacts | None]:
     diagnostics = [_from_problem(path, problem) for problem in document.problems]
     data = document.data
@@ -90,9 +108,12 @@ def _check_document(
                 "GS004",
                 f"the document is {kind}, not a mapping of fields",
                 "",
-                "start with 'apiVersion: sync.gemini.io/v1alpha1' and 'kind: Connector'",
+                CASE_START if case else "start with 'apiVersion: sync.gemini.io/v1alpha1' and 'kind: Connector'",
             )
         )
+        return diagnostics, None
+    if case:  # a harness case: its own schema, and no connector rules or facts
+        diagnostics.extend(_diagnostics(path, document, lines, check_case_schema(data)))
         return diagnostics, None
     findings = check_schema(data)
     if not findings and not document.problems:
@@ -100,13 +121,7 @@ def _check_document(
         for rule in DOCUMENT_RULES:
             if check_file_name or rule.CODE not in FILE_NAME_RULES:
                 findings.extend(rule.check(connector))
-    for finding in findings:
-        span = _span_of(finding, document.positions, lines)
-        edit = finding.fix
-        fix = Fix(edit.kind, document.index, finding.pointer, edit.value, edit.description) if edit else None
-        diagnostics.append(
-            make_diagnostic(path, span, finding.code, finding.message, finding.pointer, finding.suggestion, fix)
-        )
+    diagnostics.extend(_diagnostics(path, document, lines, findings))
     # Read and schema-valid: the semantic rules ran. A semantic error may still be silenced, so the document's
     # data and facts are kept; whether it may be compiled is decided once suppressions and settings apply.
     valid = not any(d.severity == "error" and lookup(d.code).structural for d in diagnostics)
@@ -118,10 +133,17 @@ def check_loaded(loaded: LoadedFile, *, check_file_name: bool = True) -> Checked
     facts: list[ConnectorFacts] = []
     documents: list[Any] = []
     lines = loaded.text.splitlines()
+    case = is_case_path(loaded.path)
     for document in loaded.documents:
+        if case and document.index > 0:  # the harness reads one case per file
+            span = _document_marker(document.positions.document, lines)
+            message = f"a case file holds one case; document {document.index + 1} would be ignored"
+            hint = "move this case into a file of its own"
+            diagnostics.append(make_diagnostic(loaded.path, span, "GS058", message, "", hint))
+            continue
         # A file holding several connectors cannot be named after each; GS102 keeps their names apart.
         single = len(loaded.documents) == 1
-        found, document_facts = _check_document(loaded.path, document, lines, check_file_name and single)
+        found, document_facts = _check_document(loaded.path, document, lines, check_file_name and single, case)
         diagnostics.extend(found)
         if document_facts is not None:
             facts.append(document_facts)

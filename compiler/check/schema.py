@@ -89,14 +89,15 @@ def _mode_fields() -> dict[str, dict[str, str]]:
     return fields
 
 
-def _path(error: ValidationError) -> str:
+def error_pointer(error: ValidationError) -> str:
     pointer = ""
     for token in error.absolute_path:
         pointer = join(pointer, token)
     return pointer
 
 
-def _field_name(pointer: str) -> str:
+def field_name(pointer: str) -> str:
+    """`/spec/source/query` -> `spec.source.query` (as messages name a field)."""
     return "/".join(part for part in pointer.split("/") if part).replace("/", ".") or "the document"
 
 
@@ -135,7 +136,7 @@ def _lookalike(key: str) -> str:
     return f" (it contains {unicodedata.name(odd, 'a control character')}, U+{ord(odd):04X})"
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -168,7 +169,7 @@ def _additional(error: ValidationError, pointer: str, mode: str | None) -> Itera
             )
             continue
         suggestion = did_you_mean(key, allowed)
-        where = _field_name(pointer) if pointer else "the top level"
+        where = field_name(pointer) if pointer else "the top level"
         yield Finding(
             "GS050",
             f"unknown field {_short(key)} in {where}{_lookalike(key)}",
@@ -216,12 +217,12 @@ def _required(error: ValidationError, pointer: str, mode: str | None) -> Iterato
         if name in instance:
             continue
         in_mode = f" when spec.mode is {mode}" if "then" in error.schema_path else ""
-        parent = _field_name(pointer) if pointer else "the document"
+        parent = field_name(pointer) if pointer else "the document"
         yield Finding(
             "GS051",
             f"missing required field {name!r} in {parent}{in_mode}",
             pointer,
-            f"add {_field_name(join(pointer, name))}",
+            f"add {field_name(join(pointer, name))}",
             at_key=True,
         )
 
@@ -233,7 +234,7 @@ def _enum(error: ValidationError, pointer: str, mode: str | None) -> Finding:
     if isinstance(value, str) and value in planned:
         return Finding(
             "GS057",
-            f"{_field_name(pointer)} {value!r} is not available yet (it is planned)",
+            f"{field_name(pointer)} {value!r} is not available yet (it is planned)",
             pointer,
             f"see {FUTURE_PROVIDERS_PAGE}; available now: {', '.join(map(str, allowed))}",
         )
@@ -243,7 +244,7 @@ def _enum(error: ValidationError, pointer: str, mode: str | None) -> Finding:
     choices = ", ".join(map(str, allowed))
     return Finding(
         "GS053",
-        f"{_field_name(pointer)} must be {'one of ' if len(allowed) > 1 else ''}{choices}; got {_describe(value)}"
+        f"{field_name(pointer)} must be {'one of ' if len(allowed) > 1 else ''}{choices}; got {describe(value)}"
         + (_lookalike(value) if isinstance(value, str) else ""),
         pointer,
         hint,
@@ -264,16 +265,17 @@ def _forbidden(
     for key, subschema in branch.get("properties", {}).items():
         if subschema is False and isinstance(parent, dict) and key in parent:
             child = join(pointer, key)
-            name = _field_name(child)
+            name = field_name(child)
             yield Finding(
                 "GS056", f"{name} is not allowed when spec.mode is {mode}", child, f"remove {name}", at_key=True
             )
 
 
-def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[Finding]:
-    pointer = _path(error)
+def translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[Finding]:
+    """The findings one jsonschema error stands for (shared with the case-file schema, `compiler.check.case`)."""
+    pointer = error_pointer(error)
     mode = _mode_of(document)
-    name = _field_name(pointer)
+    name = field_name(pointer)
     kind = error.validator
     if kind == "additionalProperties":
         yield from _additional(error, pointer, mode)
@@ -297,7 +299,7 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         quotable = isinstance(error.instance, bool | int | float) and "string" in expected
         yield Finding(
             "GS052",
-            f"{name} must be {_type_names(error.validator_value)}, not {_describe(error.instance)}",
+            f"{name} must be {_type_names(error.validator_value)}, not {describe(error.instance)}",
             pointer,
             "put the value in quotes to make it a string" if quotable else None,
             fix=FixEdit(FixKind.QUOTE, "", "quote the value so that it is a string") if quotable else None,
@@ -308,7 +310,7 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         hint = error.schema.get("x-formatHint", f"must match {error.validator_value}")
         yield Finding(
             "GS054",
-            f"{name} {_describe(error.instance)} is not valid: expected {hint}",
+            f"{name} {describe(error.instance)} is not valid: expected {hint}",
             pointer,
             fix=_strip_fix(error.instance, error.validator_value),
         )
@@ -333,32 +335,32 @@ def _translate(error: ValidationError, document: Mapping[str, Any]) -> Iterator[
         yield Finding("GS058", f"{name}: {error.message}", pointer)
 
 
-def _non_finite(node: Any, pointer: str) -> Iterator[Finding]:
+def non_finite(node: Any, pointer: str, what: str = "connector values") -> Iterator[Finding]:
     """NaN and infinity (`.nan`, `.inf`): YAML has them, JSON does not, and every range check passes NaN."""
     if isinstance(node, float) and not math.isfinite(node):
         yield Finding(
             "GS058",
-            f"{_field_name(pointer)} is {node!r}; connector values must be finite numbers",
+            f"{field_name(pointer)} is {node!r}; {what} must be finite numbers",
             pointer,
             "write a plain number such as 20",
         )
     elif isinstance(node, dict):
         for key, value in node.items():
-            yield from _non_finite(value, join(pointer, key))
+            yield from non_finite(value, join(pointer, key), what)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _non_finite(value, join(pointer, index))
+            yield from non_finite(value, join(pointer, index), what)
 
 
 def check_schema(document: Mapping[str, Any]) -> list[Finding]:
     """Validate one connector document; one finding per distinct problem, in document order."""
-    findings = list(_non_finite(document, ""))
-    non_finite = {finding.pointer for finding in findings}
+    findings = list(non_finite(document, ""))
+    not_finite = {finding.pointer for finding in findings}
     seen: set[tuple[str, str, str]] = set()
     for error in _validator().iter_errors(document):
-        for finding in _translate(error, document):
+        for finding in translate(error, document):
             key = (finding.code, finding.pointer, finding.message)
-            if key not in seen and finding.pointer not in non_finite:
+            if key not in seen and finding.pointer not in not_finite:
                 seen.add(key)
                 findings.append(finding)
     return findings

@@ -1,4 +1,5 @@
-"""`compiler validate` (also `python scripts/validate_connectors.py`): lint connector files.
+"""`compiler validate` (also `python scripts/validate_connectors.py`): lint connector files, and the harness case
+files under `tests/connectors/` against the case schema.
 
 `--fix` applies the certain fixes and lists each on stderr, then reports what is left; `--diff` prints the fixes
 as a unified diff and writes nothing.
@@ -20,12 +21,23 @@ from compiler.report import REPORTERS, render
 from compiler.validation import UsageError, ValidationResult, discover, display_path, load_settings, validate_paths
 
 NAME = "validate"
-HELP = "Check connector files against the schema and the semantic rules."
+HELP = "Check connector files (and harness case files) against their schemas and the semantic rules."
 DEFAULT_PATHS = ("connectors",)
+CASES_PATH = "tests/connectors"
+"""Harness case files, checked against the case schema; part of the default paths when the folder exists."""
+
+
+def default_paths() -> list[str]:
+    return [*DEFAULT_PATHS, *((CASES_PATH,) if Path(CASES_PATH).is_dir() else ())]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: connectors/)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (default: connectors/, and tests/connectors/ when it exists)",
+    )
     parser.add_argument(
         "--format",
         choices=sorted(REPORTERS),
@@ -55,7 +67,7 @@ def default_format() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = args.paths or list(DEFAULT_PATHS)
+    paths = args.paths or default_paths()
     try:
         fixed: Mapping[str, bytes] = {}
         if args.fix or args.diff:

@@ -10,6 +10,7 @@ checks what each run publishes, which is what a data store imports.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from runtime.harness.given import HarnessRun, prepare
 from runtime.planfile import load_plan
 from runtime.run import ExecOptions, ResolveSecret, execute
 from runtime.sources.base import OpenPull
+from runtime.stage import SharedWorkspaces
 
 HARNESS_MEMORY_MB = 512
 """Each run's DuckDB memory limit: cases are small, and many run in one process."""
@@ -97,10 +99,17 @@ def stub_secrets(case: Case) -> ResolveSecret:
     return resolve
 
 
+def scratch_parent() -> str | None:
+    """Where cases keep their state and bucket: memory (`/dev/shm`) when the machine has it, since a case needs
+    no durability and the engine's fsyncs then cost nothing; else the system's temporary folder."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def run_case(case: Case, plan: Plan, root: Path) -> CaseResult:
     result = CaseResult(case)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="gemini-sync-case-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gemini-sync-case-", dir=scratch_parent()) as tmp:
         folder = Path(tmp)
         bucket = folder / "bucket"
         bucket.mkdir()
@@ -121,12 +130,23 @@ def run_case(case: Case, plan: Plan, root: Path) -> CaseResult:
     return result
 
 
+@functools.cache
+def _workspaces() -> SharedWorkspaces:
+    """Cases run one after another in this process: their runs share one DuckDB database, a catalog each."""
+    return SharedWorkspaces()
+
+
 def _execute(plan: Plan, open_pull: OpenPull, resolve: ResolveSecret, harness: HarnessRun) -> Actual:
-    options = ExecOptions(state_dir=harness.state_dir, memory_limit_mb=HARNESS_MEMORY_MB, source_root=harness.root)
+    options = ExecOptions(
+        state_dir=harness.state_dir,
+        memory_limit_mb=HARNESS_MEMORY_MB,
+        source_root=harness.root,
+        workspaces=_workspaces(),
+    )
     try:
         report = execute(plan, options, open_pull=open_pull, resolve_secret=resolve)
-    except RuntimeFailure as failure:
-        return Actual(failure=str(failure))
+    except RuntimeFailure as failure:  # the case's scratch folder changes every time: never part of an expectation
+        return Actual(failure=str(failure).replace(str(harness.workdir.parent), "<case>"))
     actual = read_run(harness.bucket / "runs" / report.run_id, plan)
     actual.watermark = (report.watermark_after or {}).get("value")
     return actual

@@ -1,5 +1,21 @@
 """Stage extracted Arrow batches in the run's DuckDB: keys of every record, documents of changed ones."""
 
-from runtime.stage.staging import StageResult, open_workspace, size_memory, stage_batches
+from runtime.stage.staging import (
+    FreshWorkspaces,
+    SharedWorkspaces,
+    StageResult,
+    Workspaces,
+    open_workspace,
+    size_memory,
+    stage_batches,
+)
 
-__all__ = ["StageResult", "open_workspace", "size_memory", "stage_batches"]
+__all__ = [
+    "FreshWorkspaces",
+    "SharedWorkspaces",
+    "StageResult",
+    "Workspaces",
+    "open_workspace",
+    "size_memory",
+    "stage_batches",
+]

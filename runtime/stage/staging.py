@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
@@ -34,6 +36,7 @@ from runtime.db import one
 from runtime.deliver.lines import LineWriter
 from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
+from runtime.map.sql import ident
 from runtime.sources.base import PART_COLUMN, RecordFormat
 
 LINE_BATCH = 16_384
@@ -65,12 +68,69 @@ def open_workspace(folder: Path, memory_limit_mb: int) -> duckdb.DuckDBPyConnect
     folder to be deleted (~0.2 s per 1M records).
     """
     con = duckdb.connect(":memory:")
+    _configure(con, folder, memory_limit_mb)
+    return con
+
+
+class Workspaces(Protocol):
+    """Where runs get their scratch DuckDB (`ExecOptions.workspaces`)."""
+
+    def open(self, folder: Path, memory_limit_mb: int) -> duckdb.DuckDBPyConnection: ...
+
+    def close(self, con: duckdb.DuckDBPyConnection) -> None: ...
+
+
+class FreshWorkspaces:
+    """A new in-memory database per run (`runtime exec`: one run per process)."""
+
+    def open(self, folder: Path, memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
+        return open_workspace(folder, memory_limit_mb)
+
+    def close(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.close()
+
+
+class SharedWorkspaces:
+    """One in-memory database for many runs in turn, emptied after each run.
+
+    For processes that run many small runs one after another (the connector test harness): opening a DuckDB
+    database costs tens of milliseconds, dropping a run's few tables about one. Runs must not overlap: the
+    tables, the memory limit, the spill folder and the state attachment (`st`) belong to the database, and the
+    run's cursors (threads) all see its default catalog."""
+
+    def __init__(self) -> None:
+        self._database = duckdb.connect(":memory:")
+        self._lock = threading.Lock()
+
+    def open(self, folder: Path, memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
+        self._lock.acquire()  # held until `close`: one run at a time
+        try:
+            con = self._database.cursor()
+            _configure(con, folder, memory_limit_mb)
+        except BaseException:
+            self._lock.release()
+            raise
+        return con
+
+    def close(self, con: duckdb.DuckDBPyConnection) -> None:
+        try:
+            con.execute("DETACH DATABASE IF EXISTS st")  # a run that failed between attaching and committing
+            views = "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal"
+            tables = "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'memory'"
+            for kind, listing in (("VIEW", views), ("TABLE", tables)):
+                for schema, name in con.execute(listing).fetchall():
+                    con.execute(f"DROP {kind} IF EXISTS {ident(schema)}.{ident(name)} CASCADE")
+            con.close()
+        finally:
+            self._lock.release()
+
+
+def _configure(con: duckdb.DuckDBPyConnection, folder: Path, memory_limit_mb: int) -> None:
     con.execute(f"SET memory_limit = '{int(memory_limit_mb)}MB'")
     con.execute(f"SET temp_directory = '{str(folder / 'spill').replace(chr(39), chr(39) * 2)}'")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar goes to stdout, into `--json` output
-    return con
 
 
 def size_memory(con: duckdb.DuckDBPyConnection, base_mb: int) -> int:

@@ -133,7 +133,10 @@ def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
 def test_default_path_is_connectors_from_the_repository_root(tmp_path: Path) -> None:
     proc = run_process([sys.executable, str(SCRIPT)], REPO, GEMINI_SYNC_CACHE_DIR=str(tmp_path / "c"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == f"{len(list((REPO / 'connectors').glob('*.yaml')))} files checked: no problems\n"
+    connectors = len(list((REPO / "connectors").glob("*.yaml")))
+    cases = len(list((REPO / "tests" / "connectors").rglob("*.yaml")))  # harness cases are checked too
+    assert cases > 0
+    assert proc.stdout == f"{connectors + cases} files checked: no problems\n"
 
 
 def test_default_path_missing_elsewhere_exits_2(work: Path, capsys: pytest.CaptureFixture[str]) -> None:

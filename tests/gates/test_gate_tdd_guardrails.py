@@ -39,7 +39,42 @@ def added(_pristine_copy: Path) -> Added:
     return lambda repo: [line for line in problems(repo) if line not in baseline]
 
 
+def _case(connector: str, runs: int = 2) -> str:
+    """A minimal harness case: `runs` runs, each expecting nothing upserted."""
+    body = "".join(f"  - name: run {i + 1}\n    expect: {{upserted: []}}\n" for i in range(runs))
+    return f"connector: {connector}\nruns:\n{body}"
+
+
+def _write(repo: Path, rel: str, text: str | bytes) -> Path:
+    path = repo / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _cover(repo: Path) -> None:
+    """Give every connector without harness cases a minimal two-run case (real cases are left as they are)."""
+    by_name, unreadable = guard.read_connectors(repo)
+    assert not unreadable, unreadable
+    for name in by_name:
+        folder = repo / "tests/connectors" / name
+        if not guard.yaml_files(folder, recursive=True):
+            _write(repo, f"tests/connectors/{name}/gate-test.yaml", _case(name))
+
+
+def _new_connector(repo: Path, name: str) -> str:
+    """A copy of kb-rest named `name` (its `metadata.name` is at 6:9, like kb-rest's)."""
+    source = (repo / "connectors/kb-rest.yaml").read_text(encoding="utf-8")
+    assert "\n  name: kb-rest\n" in source
+    (repo / f"connectors/{name}.yaml").write_text(source.replace("name: kb-rest", f"name: {name}"), encoding="utf-8")
+    return f"connectors/{name}.yaml"
+
+
 def test_passes_on_the_clean_tree(repo: Path) -> None:
+    _cover(repo)
     assert problems(repo) == []
 
 
@@ -82,13 +117,107 @@ def test_new_code_without_cases(repo: Path, added: Added) -> None:
     ]
 
 
-def test_connector_not_exercised(repo: Path, added: Added) -> None:
-    name = "-".join(("kb", "never", "tested"))  # built at run time: this file must not name it
-    source = (repo / "connectors/kb-rest.yaml").read_text(encoding="utf-8")
-    (repo / f"connectors/{name}.yaml").write_text(source.replace("name: kb-rest", f"name: {name}"))
+def test_connector_without_a_harness_case(repo: Path, added: Added) -> None:
+    rel = _new_connector(repo, "kb-seeded")
+    # Naming it in a test, or data named after it, is not a harness case any more.
+    (repo / "tests/gates/test_touched.py").write_text('PATH = "connectors/kb-seeded.yaml"\n', encoding="utf-8")
+    _write(repo, "tests/golden/kb-seeded.json", "{}\n")
     assert added(repo) == [
-        f"connectors/{name}.yaml: not exercised by any test; name '{name}.yaml' in a test under tests/"
+        f"{rel}:6:9: connector 'kb-seeded' has no harness case; add tests/connectors/kb-seeded/<case>.yaml with"
+        " `connector: kb-seeded` (`runtime test --scaffold kb-seeded` writes a starter)"
     ]
+
+
+def test_connector_whose_cases_never_run_twice(repo: Path, added: Added) -> None:
+    rel = _new_connector(repo, "kb-seeded")
+    _write(repo, "tests/connectors/kb-seeded/one.yaml", _case("kb-seeded", runs=1))
+    _write(repo, "tests/connectors/kb-seeded/other.yml", _case("kb-seeded", runs=1))
+    # A two-run case in another folder is misplaced: it does not count for kb-seeded.
+    _write(repo, "tests/connectors/kb-rest/two.yaml", _case("kb-seeded"))
+    assert added(repo) == [
+        "tests/connectors/kb-rest/two.yaml:1:12: case of 'kb-seeded' is in tests/connectors/kb-rest/;"
+        " move it to tests/connectors/kb-seeded/",
+        f"{rel}:6:9: connector 'kb-seeded' has no case with two runs, so reconciliation goes untested; add a second"
+        " run (an update or a delete) to a case in tests/connectors/kb-seeded/",
+    ]
+
+
+def test_a_two_run_case_satisfies_its_connector(repo: Path, added: Added) -> None:
+    _new_connector(repo, "kb-seeded")
+    _write(repo, "tests/connectors/kb-seeded/one.yaml", _case("kb-seeded", runs=1))
+    _write(repo, "tests/connectors/kb-seeded/nested/two.yaml", _case("kb-seeded"))
+    assert added(repo) == []
+
+
+def test_case_of_a_connector_that_does_not_exist(repo: Path, added: Added) -> None:
+    rel = "tests/connectors/kb-gone/a.yaml"
+    _write(repo, rel, _case("kb-gone"))
+    by_name, _ = guard.read_connectors(repo)
+    assert added(repo) == [
+        f"{rel}:1:12: connector 'kb-gone' is not in connectors/ (known: {', '.join(sorted(by_name))});"
+        " name one of them or add the connector"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rel", "placed"),
+    [
+        ("tests/connectors/hr-employees/kb.yaml", "is in tests/connectors/hr-employees/"),
+        ("tests/connectors/kb.yaml", "is not in a connector folder"),
+    ],
+)
+def test_case_in_the_wrong_folder(repo: Path, added: Added, rel: str, placed: str) -> None:
+    _write(repo, rel, _case("kb-rest"))
+    assert added(repo) == [f"{rel}:1:12: case of 'kb-rest' {placed}; move it to tests/connectors/kb-rest/"]
+
+
+NOTHING = "; give it a non-empty `expect:` mapping (upserted, deleted, softDeleted, watermark or failure)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "connector: kb-rest\ndescription: no runs\n",
+            "1:1: no runs, so nothing is expected; add `runs:` with at least one run and its `expect:`",
+        ),
+        (
+            "connector: kb-rest\nruns: []\n",
+            "2:7: no runs, so nothing is expected; add `runs:` with at least one run and its `expect:`",
+        ),
+        ("connector: kb-rest\nruns:\n  - name: first\n    given: {}\n", "3:5: run 1 ('first') expects nothing"),
+        ("connector: kb-rest\nruns:\n  - given: {}\n    expect: {}\n", "4:5: run 1 expects nothing"),
+        (
+            "connector: kb-rest\nruns:\n  - expect: {deleted: []}\n  - name: again\n    expect:\n",
+            "5:5: run 2 ('again') expects nothing",
+        ),
+    ],
+    ids=["no-runs", "empty-runs", "no-expect", "empty-expect", "second-run-null-expect"],
+)
+def test_case_without_expectations(repo: Path, added: Added, text: str, expected: str) -> None:
+    _cover(repo)  # kb-rest has a two-run case, so only the bare case is new
+    rel = "tests/connectors/kb-rest/bare.yaml"
+    _write(repo, rel, text)
+    line = f"{rel}:{expected}"
+    assert added(repo) == [line if "no runs" in line else line + NOTHING]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"connector: kb-rest\nruns: [\n", "3:1: cannot be parsed as YAML ("),
+        (b"connector: kb-rest\nconnector: kb-rest\n", "2:1: cannot be parsed as YAML (found duplicate key"),
+        (b"connector: kb-rest\nruns:\n  - expect: {deleted: ['\xff']}\n", "3:25: is not UTF-8 text; save it as UTF-8"),
+    ],
+    ids=["syntax", "duplicate-key", "not-utf8"],
+)
+def test_case_that_cannot_be_parsed(repo: Path, added: Added, text: bytes, expected: str) -> None:
+    rel = "tests/connectors/kb-rest/broken.yaml"
+    _write(repo, rel, text)
+    lines = added(repo)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{rel}:{expected}"), lines
+    assert lines[0].endswith(("; fix the YAML there", "; save it as UTF-8")), lines
 
 
 def test_command_without_a_test(repo: Path, added: Added) -> None:

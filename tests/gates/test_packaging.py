@@ -49,3 +49,13 @@ def test_base_install_holds_no_runtime_library_and_the_extras_do() -> None:
     runtime = " ".join(extras["runtime"]).lower()
     for library in ("duckdb", "pyarrow", "sqlalchemy", "httpx"):
         assert library in runtime
+
+
+def test_the_schemas_ship_in_the_wheel() -> None:
+    """Editors and the linter read both schemas from the installed package: package-data must select them."""
+    from fnmatch import fnmatch
+
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["compiler"]
+    for schema in ("connector.schema.json", "connector-case.schema.json", "plan.schema.json"):
+        assert (ROOT / "compiler/schema" / schema).is_file()
+        assert any(fnmatch(f"schema/{schema}", pattern) for pattern in patterns), f"{schema} is not package data"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import assert_never
 
 from compiler.plan import FileSource, HttpSource, Plan, PushSource, SqlSource
-from runtime.errors import ConfigError
 from runtime.harness.case import Case, Run
 from runtime.harness.given.base import HarnessRun, Prepared
 
@@ -20,9 +19,15 @@ def prepare(plan: Plan, case: Case, run: Run, harness: HarnessRun) -> Prepared:
 
         return prepare_sql(plan, source, case, run, harness)
     if isinstance(source, HttpSource):
-        raise ConfigError(f"{case.path}: rest_pull cases are not supported yet")
+        from runtime.harness.given.http import prepare_http
+
+        return prepare_http(plan, source, case, run, harness)
     if isinstance(source, PushSource):
-        raise ConfigError(f"{case.path}: rest_push cases are not supported yet")
+        from runtime.harness.given.push import prepare_push
+
+        return prepare_push(plan, source, case, run, harness)
     if isinstance(source, FileSource):
-        raise ConfigError(f"{case.path}: file_pull cases are not supported yet")
+        from runtime.harness.given.files import prepare_files
+
+        return prepare_files(plan, source, case, run, harness)
     assert_never(source)

@@ -45,7 +45,10 @@ def shown_url(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
 
-def open_client(source: HttpSource, concurrency: int) -> httpx.Client:
+def open_client(source: HttpSource, concurrency: int, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The run's client. `transport` replaces the network (the connector test harness serves its cases through
+    `httpx.MockTransport`); every other setting, and the retries, pagination and credentials around it, are the
+    same. httpx reads no proxy variables when a transport is given."""
     connections = max(concurrency, 1) + 1  # + 1 for the token endpoint
     headers = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
     headers.update(source.headers)  # the connector's own headers win, case-insensitively
@@ -55,6 +58,7 @@ def open_client(source: HttpSource, concurrency: int) -> httpx.Client:
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         follow_redirects=True,
         trust_env=True,
+        transport=transport,
     )
 
 

@@ -66,14 +66,21 @@ def _credentials(context: PullContext, source: HttpSource, send_token: SendToken
 
 
 class HttpPull:
-    """One run's pages. `sleep` waits between retries (tests pass a recorder)."""
+    """One run's pages. `sleep` waits between retries (tests pass a recorder); `transport` replaces the network
+    (the connector test harness's in-process server)."""
 
-    def __init__(self, context: PullContext, source: HttpSource, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        context: PullContext,
+        source: HttpSource,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.context, self.source = context, source
         checkpoint = request_checkpoint(context.plan, source, context.checkpoint)
         self.complete = checkpoint.complete
         self.concurrency = _concurrency(source)
-        self.client = open_client(source, self.concurrency)
+        self.client = open_client(source, self.concurrency, transport)
         self.deadline = Deadline(source.run_timeout_seconds)
         secret = source.secret.name if source.oauth is None else source.oauth.client_secret.name
         credentials = _credentials(context, source, self._send_token)
