@@ -308,7 +308,7 @@ def test_no_socket_is_opened_for_a_case(tmp_path: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.parametrize("connector", ["kb-rest", "support-push"])
 def test_the_scaffolded_starter_runs_and_passes(tmp_path: Path, connector: str) -> None:
-    repository = Path(__file__).resolve().parents[3]
+    repository = Path(__file__).resolve().parents[2]
     (tmp_path / "connectors").mkdir()
     shutil.copy(repository / "connectors" / f"{connector}.yaml", tmp_path / "connectors")
     command = [sys.executable, "-m", "runtime", "test", "--root", str(tmp_path)]
