@@ -9,6 +9,7 @@ inspected to show that the base install holds none of the runtime's libraries.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,62 @@ def test_hook_ignores_files_outside_connectors(tmp_path: Path, hook_repo: tuple[
     assert "(no files to check)Skipped" in result.stdout
 
 
+CASES = ROOT / "tests" / "connectors" / "hr-employees"
+
+
+@pytest.mark.slow
+def test_runtime_test_hook_runs_the_cases_of_a_fresh_connector_repository(
+    tmp_path: Path, hook_repo: tuple[Path, str, dict[str, str]]
+) -> None:
+    """`runtime-test` installs the runtime extra itself, passes on good cases and fails on a wrong expectation."""
+    hooks, commit, shared = hook_repo
+    # Its own PRE_COMMIT_HOME: the hook's environment (with the runtime extra) is not the base one inspected above.
+    env = {**shared, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    work = tmp_path / "connector-repo"
+    (work / "connectors").mkdir(parents=True)
+    shutil.copy(ROOT / "connectors/hr-employees.yaml", work / "connectors/hr-employees.yaml")
+    shutil.copytree(CASES, work / "tests/connectors/hr-employees")
+    config = {"repos": [{"repo": hooks.as_uri(), "rev": commit, "hooks": [{"id": "runtime-test"}]}]}
+    (work / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    _git(work, env, "init", "-q")
+    _git(work, env, "add", ".")
+    _git(work, env, "commit", "-q", "-m", "a connector and its cases")
+
+    passed = _pre_commit(work, env, "run", "--all-files")
+    output = passed.stdout + passed.stderr
+    assert passed.returncode == 0, output
+    assert "connector cases" in output
+    assert "Passed" in output
+
+    # A wrong expectation: the hook fails and shows the keyed diff (run, document and field, expected and actual).
+    case = work / "tests/connectors/hr-employees/sync.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace("title: Grace Hopper", "title: Grace Murray Hopper"))
+    _git(work, env, "commit", "-q", "-am", "wrong expectation")
+    failed = _pre_commit(work, env, "run", "--all-files")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "Failed" in output
+    assert "FAIL hr-employees/sync" in output
+    assert "document 2: title" in output
+    assert 'expected: "Grace Murray Hopper"' in output
+    assert 'actual:   "Grace Hopper"' in output
+    assert "PASS hr-employees/failed-extraction" in output  # every case runs, not only the changed file
+
+    # A change outside connectors/ and tests/connectors/ does not run it.
+    (work / "notes.md").write_text("unrelated\n")
+    _git(work, env, "add", "notes.md")
+    skipped = _pre_commit(work, env, "run", "--files", "notes.md")
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    assert "(no files to check)Skipped" in skipped.stdout
+
+    # Its environment has the runtime extra (the engine) and no database driver: the case serves the tables.
+    (python,) = Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*/bin/python")
+    probe = "import importlib.util as u; print(sorted(n for n in ('duckdb', 'pyarrow', 'psycopg') if u.find_spec(n)))"
+    installed = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False, env=env)
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout.split() == ["['duckdb',", "'pyarrow']"]
+
+
 @pytest.mark.parametrize("manifest", [".pre-commit-hooks.yaml", ".pre-commit-config.yaml"])
 def test_hook_files_are_valid_for_pre_commit(tmp_path: Path, manifest: str) -> None:
     command = "validate-manifest" if manifest == ".pre-commit-hooks.yaml" else "validate-config"
@@ -167,9 +224,20 @@ def test_published_hooks_install_themselves_and_cover_the_gates() -> None:
         "check-connector-reference-drift",
         "check-docs-drift",
         "check-tdd-guardrails",
+        "runtime-test",
     }
     assert all(h["language"] == "python" for h in published.values()), "pre-commit must build their environment"
     assert published["validate-connectors"]["entry"] == "compiler validate"
+    harness = published["runtime-test"]
+    assert harness["entry"] == "runtime test"
+    assert harness["name"] == "connector cases"
+    assert harness["pass_filenames"] is False, "the harness runs every case; a data file is not a case"
+    assert ".[runtime]" in harness["additional_dependencies"], "the base install has no engine"
+    files = re.compile(harness["files"])
+    for path in ("connectors/hr-employees.yaml", "tests/connectors/hr-employees/sync.yaml", "tests/connectors/x/r.csv"):
+        assert files.search(path), path
+    for path in ("docs/testing-connectors.md", "tests/gates/test_pre_commit_hooks.py", "runtime/cli.py"):
+        assert not files.search(path), path
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
     entries = {h["entry"] for repo in config["repos"] for h in repo["hooks"]}
     for script in (
