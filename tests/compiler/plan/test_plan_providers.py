@@ -70,6 +70,18 @@ def test_the_plan_format_page_lists_the_table() -> None:
     assert _codes(_table_row(page, "driver")) == ["dialect+driver", *(p.driver for p in PROVIDERS.values())]
 
 
+def test_the_secrets_page_lists_the_table() -> None:
+    page = (ROOT / "docs" / "secrets.md").read_text(encoding="utf-8")
+    servers = re.search(r"^\| SQL \((?P<names>[^)]*)\) \|", page, re.MULTILINE)
+    embedded = re.search(r"^\| Embedded SQL \((?P<names>[^)]*)\) \|(?P<value>.*)\|$", page, re.MULTILINE)
+    assert servers, "no row for the SQL servers"
+    assert embedded, "no row for the embedded databases"
+    assert _codes(servers["names"]) == [p.name for p in SERVERS]
+    files = [p for p in PROVIDERS.values() if p.embedded]
+    assert _codes(embedded["names"]) == [p.name for p in files]
+    assert _codes(embedded["value"]) == [p.example_url for p in files]
+
+
 @pytest.mark.parametrize("row", PROVIDERS.values(), ids=NAMES)
 def test_every_provider_page_shows_its_urls(row: Provider) -> None:
     page = (ROOT / "docs" / f"connector-provider-{row.name}.md").read_text(encoding="utf-8")
