@@ -10,7 +10,7 @@ from extract_helpers import CANARY, make_source
 
 from compiler.plan.providers import PROVIDERS, Provider
 from runtime.errors import SourceError
-from runtime.extract import _DRIVER_MODULES
+from runtime.extract import _DRIVER_MODULES, _FAST_PATHS
 from runtime.extract.urls import parse_target
 from runtime.optional import EXTRAS, install_hint
 from runtime.redact import mask_credentials, redact, secret_fragments
@@ -66,3 +66,11 @@ def test_every_driver_module_names_its_extra(row: Provider) -> None:
     assert f"pip install 'gemini-sync[{row.extra}]'" in install_hint(row.driver_module)
     if row.driver_name:
         assert _DRIVER_MODULES[row.driver_name] == row.driver_module
+
+
+def test_fast_paths_are_for_known_providers_and_every_embedded_one_has_its_own() -> None:
+    """An embedded database is opened by its own library, never through SQLAlchemy (no dialect is installed)."""
+    assert {provider for provider, _ in _FAST_PATHS} <= set(PROVIDERS)
+    for row in ROWS:
+        if row.embedded:
+            assert (row.name, row.driver_name) in _FAST_PATHS, f"{row.name} has no fast path"
