@@ -3,7 +3,9 @@ the tools sees the same SQL or template twice)."""
 
 from __future__ import annotations
 
-PROVIDERS = ("postgres", "mysql", "mssql", "oracle", "duckdb", "sqlite")
+from compiler.plan.providers import PROVIDERS as TABLE
+
+PROVIDERS = tuple(TABLE)
 
 
 def _sql_source(index: int) -> tuple[str, str]:

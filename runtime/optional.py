@@ -11,6 +11,7 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import SourceError
 
 PACKAGE = "gemini-sync"
@@ -19,13 +20,11 @@ EXTRAS: dict[str, str] = {
     "pyarrow": "runtime",
     "sqlalchemy": "runtime",
     "httpx": "runtime",
-    "psycopg": "postgres",
-    "pymysql": "mysql",
-    "pyodbc": "mssql",
-    "oracledb": "oracle",
+    **{p.driver_module: p.extra for p in PROVIDERS.values() if p.driver_module and p.extra},
     "google": "gcs",  # google-cloud-storage, google-auth
 }
-"""Top-level module -> the extra that installs it (pyproject.toml's [project.optional-dependencies])."""
+"""Top-level module -> the extra that installs it (pyproject.toml's [project.optional-dependencies]); each SQL
+driver's from the provider table (`compiler.plan.providers`)."""
 
 
 class MissingExtra(SourceError):

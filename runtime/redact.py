@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
+from compiler.plan.providers import PROVIDERS
+
 MASK = "***"
 MIN_FRAGMENT = 4
 
@@ -35,10 +37,12 @@ _CREDENTIAL_VALUE = re.compile(
 """`key=value` of a credential key in a query string, a libpq keyword string or an ODBC connection string."""
 _USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)\S*(?P<tail>@)")
 """`scheme://user:<password>@`, greedy to the last `@` of the token: an unencoded `@` must not leak a tail."""
-_DATABASE_SCHEME = re.compile(
-    r"^(postgres|postgresql|mysql|mariadb|mssql|oracle|duckdb|sqlite)(\+[A-Za-z0-9_]+)?://", re.IGNORECASE
+_SCHEMES = sorted(
+    {scheme for provider in PROVIDERS.values() for scheme in provider.schemes}, key=lambda s: (-len(s), s)
 )
-"""URLs whose credentials sit only in the userinfo and the query: the rest (host, database) is not secret."""
+_DATABASE_SCHEME = re.compile(rf"^({'|'.join(map(re.escape, _SCHEMES))})(\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+"""URLs whose credentials sit only in the userinfo and the query: the rest (host, database) is not secret.
+The schemes are every provider's (`compiler.plan.providers`)."""
 
 
 def _forms(value: str) -> set[str]:

@@ -1,6 +1,6 @@
 """One run of a plan, start to finish, for every mode. Nothing persists unless every step succeeded.
 
-Order: secrets -> lock + repair what a crashed run left (`runtime.deliver.publish.recover`) -> the mode's pull
+Order: secrets (a push plan's drain needs none) -> lock + repair what a crashed run left (`runtime.deliver.publish.recover`) -> the mode's pull
 (`runtime.sources`) streamed through mapping into the scratch DuckDB -> duplicates -> diff -> delete guard ->
 [a dry run stops here] -> artifacts -> publish (manifest last) -> deliver -> commit state (one transaction, with
 the source's own state) -> `_COMMITTED` marker. A failure or a stop before the commit removes the run's published
@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from compiler.plan import Plan, Secret
+from compiler.plan import Plan, PushSource, Secret
 from runtime.deliver import LineWriter, finish_artifacts
 from runtime.deliver.artifacts import FileDigest
 from runtime.deliver.csv_export import FILE_NAME as CSV_FILE
@@ -79,9 +79,14 @@ def new_run_id(now: datetime.datetime, after: str | None = None) -> str:
 
 
 def _resolve_all(plan: Plan, resolve: ResolveSecret) -> dict[str, str]:
-    """Every secret the run needs, resolved before anything is read (a missing one fails fast)."""
+    """Every secret the run needs, resolved before anything is read (a missing one fails fast).
+
+    Not a push plan's token: it authenticates pushers to `runtime serve`, and the drain authenticates no one.
+    """
     source_secret: Secret | None = getattr(plan.source, "secret", None)
     wanted = {s.name: s for s in (*plan.secrets, *([source_secret] if source_secret else []))}
+    if isinstance(plan.source, PushSource):
+        wanted.pop(plan.source.secret.name, None)
     return {name: resolve(secret) for name, secret in sorted(wanted.items())}
 
 

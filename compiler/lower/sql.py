@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-DRIVERS: dict[str, str] = {
-    "postgres": "postgresql+psycopg",
-    "mysql": "mysql+pymysql",
-    "mssql": "mssql+pyodbc",
-    "oracle": "oracle+oracledb",
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-}
-"""Connector source type -> SQLAlchemy driver name (`dialect+driver`)."""
+from compiler.plan.providers import PROVIDERS
+
+DRIVERS: dict[str, str] = {name: provider.driver for name, provider in PROVIDERS.items()}
+"""Connector source type -> SQLAlchemy driver name (`dialect+driver`), from the provider table."""

@@ -324,6 +324,7 @@ class Plan:
     """None only when ingestion is disabled and the connector names no data store."""
     plan_hash: str
     secrets: tuple[Secret, ...] = ()
-    """Every secret the run needs, sorted by name: resolve all of them (failing fast) before extracting."""
+    """Every secret the run needs, sorted by name: resolve all of them (failing fast) before extracting. A push
+    plan's token is `runtime serve`'s (it authenticates pushers); the drain needs none."""
     ingestion_enabled: bool = True
     """False (`spec.ingestion.enabled: false`): write the run's artifacts, import nothing."""

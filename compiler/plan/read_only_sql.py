@@ -26,18 +26,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from compiler.plan.providers import PROVIDERS
+
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 """sqlglot logs "falling back to parsing as a Command" on stderr; the refusal already says what it is."""
 
-DIALECTS: dict[str, str] = {
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-}
-"""Connector source type (plan provider) -> sqlglot dialect."""
+DIALECTS: dict[str, str] = {name: provider.dialect for name, provider in PROVIDERS.items()}
+"""Connector source type (plan provider) -> sqlglot dialect, from the provider table."""
 
 _WRITES: tuple[tuple[str, str], ...] = (
     ("Insert", "INSERT"),

@@ -26,6 +26,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from compiler.plan import SqlSource
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import SourceError
 from runtime.extract.statement import checked
 from runtime.extract.urls import Target, parse_target
@@ -53,8 +54,8 @@ _FAST_PATHS: dict[tuple[str, str], str] = {
     ("sqlite", ""): "runtime.extract.embedded:SqliteExtractor",
 }
 _GENERIC = "runtime.extract.generic:SqlAlchemyExtractor"
-_DRIVER_MODULES = {"psycopg": "psycopg", "pymysql": "pymysql", "pyodbc": "pyodbc", "oracledb": "oracledb"}
-"""SQLAlchemy driver name -> the module it imports (a missing one names its extra)."""
+_DRIVER_MODULES = {p.driver_name: p.driver_module for p in PROVIDERS.values() if p.driver_name and p.driver_module}
+"""SQLAlchemy driver name -> the module it imports (a missing one names its extra), from the provider table."""
 
 
 def _factory(target: Target) -> Callable[[Target, int], Extractor]:

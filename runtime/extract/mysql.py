@@ -20,6 +20,7 @@ from pymysql import converters
 from pymysql.constants import FIELD_TYPE, FLAG
 from sqlalchemy.dialects.mysql import pymysql as sa_pymysql
 
+from compiler.plan.providers import PROVIDERS
 from runtime.extract.rows import empty_batch
 from runtime.extract.urls import Target
 
@@ -36,6 +37,7 @@ _TEXTUAL = {
     FIELD_TYPE.BLOB,
 }
 _BINARY_CHARSET = 63
+_DEFAULT_PORT = PROVIDERS["mysql"].default_port
 _BOOLEAN_OPTIONS = frozenset({"ssl_verify_cert", "ssl_verify_identity"})
 _QUERY_OPTIONS = frozenset({"charset", "unix_socket", "ssl_ca", "ssl_cert", "ssl_key"}) | _BOOLEAN_OPTIONS
 
@@ -148,7 +150,7 @@ class MySqlExtractor:
         try:
             conn = pymysql.connect(
                 host=url.host or "localhost",
-                port=url.port or 3306,
+                port=url.port or _DEFAULT_PORT,
                 user=url.username or "",
                 password=url.password or "",
                 database=url.database or None,

@@ -16,20 +16,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import URL, Dialect, make_url
 
 from compiler.plan import SqlSource
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import SourceError
 from runtime.extract.binds import Bound, bind
 from runtime.redact import mask_credentials, redact
 
-# Provider -> URL backend names it accepts (the first is canonical for SQLAlchemy).
-BACKENDS: dict[str, tuple[str, ...]] = {
-    "postgres": ("postgresql", "postgres"),
-    "mysql": ("mysql", "mariadb"),
-    "mssql": ("mssql",),
-    "oracle": ("oracle",),
-    "duckdb": ("duckdb",),
-    "sqlite": ("sqlite",),
-}
-EMBEDDED = frozenset({"duckdb", "sqlite"})
+BACKENDS: dict[str, tuple[str, ...]] = {name: provider.schemes for name, provider in PROVIDERS.items()}
+"""Provider -> URL backend names it accepts (the first is canonical for SQLAlchemy), from the provider table."""
+EMBEDDED = frozenset(name for name, provider in PROVIDERS.items() if provider.embedded)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}")
 
 
@@ -142,11 +136,5 @@ def _refuse_ambiguous_userinfo(source: SqlSource, url: URL, label: str) -> None:
 
 
 def example_url(provider: str) -> str:
-    return {
-        "postgres": "postgresql://user:password@host:5432/database",
-        "mysql": "mysql://user:password@host:3306/database",
-        "mssql": "mssql://user:password@host:1433/database?driver=ODBC+Driver+18+for+SQL+Server",
-        "oracle": "oracle://user:password@host:1521/?service_name=SERVICE",
-        "duckdb": "duckdb:///path/to/file.duckdb",
-        "sqlite": "sqlite:///path/to/file.db",
-    }.get(provider, "dialect://user:password@host/database")
+    row = PROVIDERS.get(provider)
+    return row.example_url if row is not None else "dialect://user:password@host/database"

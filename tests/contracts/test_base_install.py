@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from blocked_imports import ROOT, RUNTIME_EXTRAS, run_without
 
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import SourceError
 from runtime.optional import EXTRAS, MissingExtra, install_hint, require
 
@@ -59,17 +60,24 @@ def test_runtime_without_its_extra_names_it_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("provider", "url", "extra"),
-    [
-        ("postgres", "postgresql://u:secret-pw@127.0.0.1:1/db", "postgres"),
-        ("mysql", "mysql://u:secret-pw@127.0.0.1:1/db", "mysql"),
-        ("mssql", "mssql://u:secret-pw@127.0.0.1:1/db", "mssql"),
-        ("oracle", "oracle://u:secret-pw@127.0.0.1:1/?service_name=XE", "oracle"),
-    ],
-)
+DRIVER_URLS = [
+    ("postgres", "postgresql://u:secret-pw@127.0.0.1:1/db", "postgres"),
+    ("mysql", "mysql://u:secret-pw@127.0.0.1:1/db", "mysql"),
+    ("mssql", "mssql://u:secret-pw@127.0.0.1:1/db", "mssql"),
+    ("oracle", "oracle://u:secret-pw@127.0.0.1:1/?service_name=XE", "oracle"),
+]
+
+
+def test_every_provider_with_a_driver_extra_is_covered() -> None:
+    """The embedded providers' libraries come with the runtime extra (DuckDB) or Python itself (sqlite3)."""
+    assert [row[0] for row in DRIVER_URLS] == [p.name for p in PROVIDERS.values() if p.extra not in (None, "runtime")]
+
+
+@pytest.mark.parametrize(("provider", "url", "extra"), DRIVER_URLS)
 def test_a_missing_driver_names_its_extra(tmp_path: Path, provider: str, url: str, extra: str) -> None:
-    driver = {"postgres": "psycopg", "mysql": "pymysql", "mssql": "pyodbc", "oracle": "oracledb"}[provider]
+    driver = PROVIDERS[provider].driver_module
+    assert driver is not None
+    assert PROVIDERS[provider].extra == extra
     code = (
         "sys.path.insert(0, 'tests/runtime/extract')\n"
         "from extract_helpers import make_source\n"

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from compiler.plan import dumps
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import ConfigError, SourceError
 from runtime.extract.mysql import MySqlExtractor
 from runtime.extract.postgres import PostgresExtractor
@@ -125,29 +126,33 @@ def test_pymysql_refuses_a_second_statement_on_its_own(mysql_conn: Any, mysql_ur
     assert not _mysql_table_exists(mysql_conn, table)
 
 
-@pytest.mark.parametrize(
-    ("provider", "statement", "reason"),
-    [
-        ("postgres", "SELECT 1 AS id; COMMIT", "it holds 2 statements"),
-        ("postgres", "SELECT lo_export(16400, '/tmp/x') AS id", "lo_export()"),
-        ("postgres", "SELECT pg_read_file('/etc/passwd') AS id", "pg_read_file()"),
-        ("postgres", "COPY (SELECT 1) TO PROGRAM 'id'", "a COPY statement, not a SELECT"),
-        ("mysql", "SELECT LOAD_FILE('/etc/passwd') AS id", "load_file()"),
-        ("mssql", "EXEC xp_cmdshell 'dir'", "not a SELECT"),
-        ("mssql", "SELECT * FROM OPENQUERY(srv, 'SELECT 1') AS t", "openquery()"),
-        ("oracle", "SELECT UTL_FILE.FOPEN('D', 'f', 'w') AS id FROM dual", "utl_file.fopen()"),
-        ("duckdb", "SELECT * FROM read_csv('/etc/passwd')", "read_csv()"),
-        ("duckdb", "COPY (SELECT 1) TO '/tmp/x.csv'", "not a SELECT"),
-        ("sqlite", "SELECT writefile('/tmp/x', 'y') AS id", "writefile()"),
-    ],
-)
+WAYS_OUT = [
+    ("postgres", "SELECT 1 AS id; COMMIT", "it holds 2 statements"),
+    ("postgres", "SELECT lo_export(16400, '/tmp/x') AS id", "lo_export()"),
+    ("postgres", "SELECT pg_read_file('/etc/passwd') AS id", "pg_read_file()"),
+    ("postgres", "COPY (SELECT 1) TO PROGRAM 'id'", "a COPY statement, not a SELECT"),
+    ("mysql", "SELECT LOAD_FILE('/etc/passwd') AS id", "load_file()"),
+    ("mssql", "EXEC xp_cmdshell 'dir'", "not a SELECT"),
+    ("mssql", "SELECT * FROM OPENQUERY(srv, 'SELECT 1') AS t", "openquery()"),
+    ("oracle", "SELECT UTL_FILE.FOPEN('D', 'f', 'w') AS id FROM dual", "utl_file.fopen()"),
+    ("duckdb", "SELECT * FROM read_csv('/etc/passwd')", "read_csv()"),
+    ("duckdb", "COPY (SELECT 1) TO '/tmp/x.csv'", "not a SELECT"),
+    ("sqlite", "SELECT writefile('/tmp/x', 'y') AS id", "writefile()"),
+]
+
+
+def test_every_provider_has_a_way_out_refused() -> None:
+    assert {provider for provider, _, _ in WAYS_OUT} == set(PROVIDERS)
+
+
+@pytest.mark.parametrize(("provider", "statement", "reason"), WAYS_OUT)
 def test_statement_check_refuses_every_way_out(provider: str, statement: str, reason: str) -> None:
     with pytest.raises(ConfigError, match="plan refused") as caught:
         checked(statement, make_source(provider))
     assert reason in str(caught.value)
 
 
-@pytest.mark.parametrize("provider", ["postgres", "mysql", "mssql", "oracle", "duckdb", "sqlite"])
+@pytest.mark.parametrize("provider", list(PROVIDERS))
 def test_statement_check_passes_a_plain_select_with_its_trailing_semicolon(provider: str) -> None:
     statement = "SELECT id, title FROM docs WHERE updated_at >= :watermark;\n"
     assert checked(statement, make_source(provider)) == statement

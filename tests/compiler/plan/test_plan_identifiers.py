@@ -13,6 +13,7 @@ import pytest
 from plan_fixtures import connector, lowered
 
 from compiler.plan import SqlSource
+from compiler.plan.providers import PROVIDERS
 from compiler.plan.read_only_sql import refusal
 
 # provider -> (open quote, close quote)
@@ -51,6 +52,10 @@ def _lowered(provider: str, query: str) -> SqlSource:
     plan = lowered(data)
     assert isinstance(plan.source, SqlSource)
     return plan.source
+
+
+def test_every_provider_has_its_quotes() -> None:
+    assert set(QUOTES) == set(PROVIDERS)
 
 
 @pytest.mark.parametrize("provider", sorted(QUOTES))

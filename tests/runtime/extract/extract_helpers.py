@@ -5,26 +5,19 @@ from __future__ import annotations
 import pyarrow as pa
 
 from compiler.plan import Secret, SqlSource
+from compiler.plan.providers import PROVIDERS
 from runtime.extract import Extractor
 
-DRIVERS = {
-    "postgres": ("postgresql+psycopg", "postgres"),
-    "mysql": ("mysql+pymysql", "mysql"),
-    "mssql": ("mssql+pyodbc", "tsql"),
-    "oracle": ("oracle+oracledb", "oracle"),
-    "duckdb": ("duckdb", "duckdb"),
-    "sqlite": ("sqlite", "sqlite"),
-}
 CANARY = "Canary-9d2f61-NEVER-PRINT"
 
 
 def make_source(provider: str, statement: str = "SELECT 1", batch_size: int = 1000) -> SqlSource:
-    driver, dialect = DRIVERS[provider]
+    row = PROVIDERS[provider]
     return SqlSource(
         kind="sql",
         provider=provider,  # type: ignore[arg-type]
-        driver=driver,
-        dialect=dialect,
+        driver=row.driver,
+        dialect=row.dialect,
         secret=Secret(name="test-db", env="SECRET_TEST_DB"),
         snapshot_statement=statement,
         incremental_statement=None,

@@ -11,13 +11,16 @@ import duckdb
 import pytest
 
 from compiler.plan import Plan
+from runtime.cli import main
 from runtime.errors import DeleteGuardTripped
+from runtime.ingest import DeliveryRequest, DeliveryResult
 from runtime.push.door import Door
 from runtime.push.queue import queue_path
 from runtime.push.writer import QueueWriter, Submission
 from runtime.report import RunReport
 from runtime.run import ExecOptions, execute
-from tests.runtime.push.pushplans import push_plan, upsert
+from runtime.secrets import SECRETS_DIR_ENV
+from tests.runtime.push.pushplans import push_plan, upsert, write_plan
 
 
 class PushRun:
@@ -179,10 +182,35 @@ def test_a_failed_run_drains_nothing(make: Any, tmp_path: Path) -> None:
     r = make()
     r.push(upsert("T-1"))
 
-    def broken(secret: object) -> str:
+    def broken(request: DeliveryRequest) -> DeliveryResult:
         raise DeleteGuardTripped("stand-in for any failure before the commit")
 
     with pytest.raises(DeleteGuardTripped):
-        execute(r.plan, ExecOptions(state_dir=r.state_dir), resolve_secret=broken)
+        execute(r.plan, ExecOptions(state_dir=r.state_dir), deliver=broken)
     assert r.writer.depth() == 1
     assert set(r.upserts(r.run())) == {"T-1"}
+
+
+def test_the_drain_does_not_resolve_the_pushers_token(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token authenticates pushers to `runtime serve`; the drain authenticates no one, so `runtime exec`
+    runs without it (a CronJob that drains need not be given the receiver's secret)."""
+    r = make()
+    r.push(upsert("T-1"))
+    token = r.plan.source.secret
+    assert token in r.plan.secrets
+    asked: list[object] = []
+
+    def resolve(secret: object) -> str:
+        asked.append(secret)
+        raise AssertionError(f"the drain resolved {secret}")
+
+    report = execute(r.plan, ExecOptions(state_dir=r.state_dir), resolve_secret=resolve)
+    assert asked == []
+    assert set(r.upserts(report)) == {"T-1"}
+    monkeypatch.delenv(token.env, raising=False)
+    monkeypatch.delenv(SECRETS_DIR_ENV, raising=False)
+    r.push(upsert("T-2"))
+    plan_file = write_plan(r.root, r.plan)
+    code = main(["exec", str(plan_file), "--state-dir", str(r.state_dir), "--json"])
+    assert code == 0
+    assert r.writer.depth() == 0
