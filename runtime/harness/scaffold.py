@@ -22,8 +22,8 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from compiler.plan import FileSource, HttpSource, Plan, PushSource, SqlSource
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import ConfigError
-from runtime.harness.given.sql import DIALECTS
 from runtime.sources.files.folder import matches
 from runtime.sources.files.headers import FILE_FIELDS
 
@@ -75,7 +75,7 @@ def _flow(record: dict[str, Any]) -> str:
 
 def _sql_tables(source: SqlSource) -> list[str]:
     try:
-        tree = sqlglot.parse_one(source.snapshot_statement, read=DIALECTS.get(source.provider, source.dialect))
+        tree = sqlglot.parse_one(source.snapshot_statement, read=PROVIDERS[source.provider].dialect)
     except ParseError:
         return ["source_table"]
     names = [".".join(p for p in (t.db, t.name) if p) for t in tree.find_all(exp.Table)]

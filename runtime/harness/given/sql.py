@@ -22,6 +22,7 @@ import sqlglot
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
 from compiler.plan import Plan, SqlSource
+from compiler.plan.providers import PROVIDERS
 from runtime.errors import ConfigError, SourceError
 from runtime.extract.rows import empty_batch
 from runtime.harness.case import Case, Run
@@ -29,19 +30,10 @@ from runtime.harness.given.base import HarnessRun, Prepared
 from runtime.sources.base import PullContext
 from runtime.sources.sql import open_sql_pull
 
-DIALECTS: Mapping[str, str] = {
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-}
-
 
 def translate(statement: str, source: SqlSource, where: str) -> str:
     """`statement` in DuckDB's dialect (`:watermark` becomes `$watermark`)."""
-    read = DIALECTS.get(source.provider, source.dialect)
+    read = PROVIDERS[source.provider].dialect
     try:
         translated = sqlglot.transpile(statement, read=read, write="duckdb", unsupported_level=ErrorLevel.RAISE)
     except ParseError as error:
