@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.deliver.gcs import parse_gs_uri, storage_client
 from runtime.errors import SourceError
+from runtime.optional import require
 from runtime.sources.files.folder import EPOCH, FileEntry, matches
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class GcsFolder:
 
     @classmethod
     def from_uri(cls, uri: str, pattern: str, client: Client | None = None) -> GcsFolder:
+        require("google.cloud.storage")  # without the `gcs` extra: one line naming it, not a traceback
         bucket, prefix = parse_gs_uri(uri)
         return cls(client or storage_client(), bucket, prefix, pattern)
 
