@@ -11,6 +11,11 @@ Fixtures
     An autocommit connection (psycopg 3 / PyMySQL) to that scratch database, for creating and filling tables.
     Tables persist for the session: give them names unique to your test module (or drop them yourself).
 
+`gcs_emulator` (session-scoped) / `gcs_bucket` (function-scoped)
+    `gcp-storage-emulator` (from PyPI) in this process on a free port, and a new empty bucket on it per test;
+    `gcs_bucket` points STORAGE_EMULATOR_HOST at the emulator for the test, so `runtime.deliver.gcs` and every
+    official Google client use it with anonymous credentials.
+
 Server missing: the test is skipped with the reason, unless `CI=true`, where it fails (CI must never pass by
 skipping the real-server tests). Override the admin endpoints with `GEMINI_SYNC_TEST_PG_ADMIN_URL` and
 `GEMINI_SYNC_TEST_MYSQL_ADMIN_URL` (defaults: the local servers; postgres trust auth, root with no password).
@@ -21,12 +26,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pymysql
 import pytest
+
+if TYPE_CHECKING:
+    from tests.deliver.emulators import GcsEmulator
 
 # Google Cloud cannot be reached from tests: google-auth must never probe the GCE metadata server (it would when
 # a test looks up Application Default Credentials), here or in a `runtime` subprocess. Any probe that still
@@ -146,6 +154,32 @@ def mysql_conn(mysql_url: str) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+# --- Cloud Storage (gcp-storage-emulator) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[GcsEmulator]:
+    from tests.deliver.emulators import start_gcs
+
+    emulator = start_gcs()
+    try:
+        yield emulator
+    finally:
+        emulator.server.stop()
+
+
+@pytest.fixture
+def gcs_bucket(gcs_emulator: GcsEmulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty bucket on the emulator; STORAGE_EMULATOR_HOST points at it for this test."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.url)
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    storage.Client(project="test", credentials=AnonymousCredentials()).create_bucket(name)
+    return name
 
 
 # --- Discovery Engine ---------------------------------------------------------------------------------------

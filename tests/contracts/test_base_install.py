@@ -95,6 +95,21 @@ def test_a_missing_driver_names_its_extra(tmp_path: Path, provider: str, url: st
     assert "secret-pw" not in result.stdout
 
 
+def test_a_gs_folder_without_the_gcs_extra_names_it() -> None:
+    code = (
+        "from runtime.sources.files.gcs import GcsFolder\n"
+        "from runtime.errors import SourceError\n"
+        "try:\n"
+        "    GcsFolder.from_uri('gs://example-drop/hr', '*.csv')\n"
+        "except SourceError as error:\n"
+        "    print(type(error).__name__, error)\n"
+    )
+    result = run_without(["google"], code, ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("MissingExtra google.cloud.storage is not installed")
+    assert "pip install 'gemini-sync[gcs]'" in result.stdout
+
+
 def test_require_passes_for_installed_modules_and_every_extra_is_declared() -> None:
     require("duckdb")
     with pytest.raises(MissingExtra, match=r"pip install 'gemini-sync\[gcs\]'"):

@@ -1,36 +1,14 @@
-"""Fixtures: a GCS emulator for the session, a fresh bucket per test (STORAGE_EMULATOR_HOST), and our Discovery
-Engine emulator per test (`de`: a BackgroundEmulator; `api`: an httpx client on its /v1/)."""
+"""Fixtures: our Discovery Engine emulator per test (`de`: a BackgroundEmulator; `api`: an httpx client on its
+/v1/). The GCS emulator and a fresh bucket per test (`gcs_emulator`, `gcs_bucket`) are in tests/conftest.py."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import storage
 
 from runtime.emulator.discoveryengine import BackgroundEmulator, EmulatorConfig
-from tests.deliver.emulators import GcsEmulator, start_gcs
-
-
-@pytest.fixture(scope="session")
-def gcs_emulator() -> Iterator[GcsEmulator]:
-    emulator = start_gcs()
-    try:
-        yield emulator
-    finally:
-        emulator.server.stop()
-
-
-@pytest.fixture
-def gcs_bucket(gcs_emulator: GcsEmulator, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new, empty bucket on the emulator; STORAGE_EMULATOR_HOST points at it for this test."""
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.url)
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    storage.Client(project="test", credentials=AnonymousCredentials()).create_bucket(name)
-    return name
 
 
 @pytest.fixture

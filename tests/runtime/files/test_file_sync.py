@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from compiler.plan import FileSource, Plan, document_id
+from compiler.plan import Plan, document_id
 from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
 from runtime.ingest import DeliveryRequest, DeliveryResult, FailedDocument
 from runtime.sources.files import csv_reader
@@ -260,12 +260,3 @@ def test_under_never_delete_a_row_removed_from_a_file_stays_missing_when_the_fil
     assert carried.changes is not None
     assert carried.changes.missing_kept == 1
     assert carried.changes.unchanged == 2
-
-
-def test_a_bucket_folder_is_refused_with_one_line_until_cloud_storage_lands(tmp_path: Path) -> None:
-    repo = FileRepo(tmp_path / "repo")
-    plan = repo.connector("bucket", {"path": "gs://example-drop/hr", "glob": "*.csv"}, {"idField": "id"})
-    assert isinstance(plan.source, FileSource)
-    assert (plan.source.storage, plan.source.folder) == ("gcs", "gs://example-drop/hr")
-    with pytest.raises(ConfigError, match=r"folder gs://example-drop/hr: gs:// folders are not available yet"):
-        repo.run(plan)
