@@ -36,8 +36,9 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+## One worker per core, whole files per worker (each worker has its own scratch databases: tests/conftest.py).
 unit: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 gates: setup
 	$(BIN)/python scripts/validate_connectors.py --strict
