@@ -17,7 +17,15 @@ from typing import Any
 from jsonschema import ValidationError
 
 from compiler.check.finding import Finding
-from compiler.check.schema import EcmaValidator, describe, error_pointer, field_name, non_finite, translate
+from compiler.check.schema import (
+    EcmaValidator,
+    describe,
+    error_pointer,
+    field_name,
+    inline_refs,
+    non_finite,
+    translate,
+)
 from compiler.load.positions import join
 
 CASE_SCHEMA_FILE = "connector-case.schema.json"
@@ -42,22 +50,10 @@ def case_schema() -> dict[str, Any]:
     return schema
 
 
-def _inline(node: Any, definitions: Mapping[str, Any]) -> Any:
-    if isinstance(node, list):
-        return [_inline(item, definitions) for item in node]
-    if not isinstance(node, dict):
-        return node
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = _inline(definitions[ref.removeprefix("#/$defs/")], definitions)
-        return {**target, **{key: _inline(value, definitions) for key, value in node.items() if key != "$ref"}}
-    return {key: _inline(value, definitions) for key, value in node.items() if key != "$defs"}
-
-
 @functools.cache
 def _validator() -> Any:
     schema = case_schema()
-    return EcmaValidator(_inline(schema, schema.get("$defs", {})))
+    return EcmaValidator(inline_refs(schema, schema.get("$defs", {})))
 
 
 _JSON_TYPES = {

@@ -32,25 +32,25 @@ def connector_schema() -> dict[str, Any]:
     return schema
 
 
-def _inline(node: Any, definitions: Mapping[str, Any]) -> Any:
+def inline_refs(node: Any, definitions: Mapping[str, Any]) -> Any:
     """Replace local `$ref`s by the definitions they name (siblings such as description win)."""
     if isinstance(node, list):
-        return [_inline(item, definitions) for item in node]
+        return [inline_refs(item, definitions) for item in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = _inline(definitions[ref.removeprefix("#/$defs/")], definitions)
-        rest = {key: _inline(value, definitions) for key, value in node.items() if key != "$ref"}
+        target = inline_refs(definitions[ref.removeprefix("#/$defs/")], definitions)
+        rest = {key: inline_refs(value, definitions) for key, value in node.items() if key != "$ref"}
         return {**target, **rest}
-    return {key: _inline(value, definitions) for key, value in node.items() if key != "$defs"}
+    return {key: inline_refs(value, definitions) for key, value in node.items() if key != "$defs"}
 
 
 @functools.cache
 def validator_schema() -> dict[str, Any]:
     """The connector schema with every `$ref` inlined: the same rules, without reference lookups at run time."""
     schema = connector_schema()
-    inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    inlined: dict[str, Any] = inline_refs(schema, schema.get("$defs", {}))
     return inlined
 
 
