@@ -36,17 +36,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pyarrow as pa
-
 from compiler.plan import FileSource, Plan
-from runtime.errors import ConfigError, SourceError
+from runtime.errors import ConfigError
 from runtime.harness.case import Case, Run
-from runtime.harness.given.base import HarnessRun, Prepared
-from runtime.sources.base import Pull, PullContext, PullOutcome, RecordFormat
+from runtime.harness.given.base import FailingPull, HarnessRun, Prepared
+from runtime.sources.base import Pull, PullContext
 from runtime.sources.files import open_file_pull
 from runtime.sources.files.folder import FileEntry, LocalFolder
 
@@ -64,27 +62,6 @@ class HarnessFolder(LocalFolder):
 
     def content_uri(self, entry: FileEntry) -> str | None:
         return entry.path if self.gcs else None
-
-
-class FailingPull:
-    """The real pull, failing once its batches ran dry (`given.fail`): a partial extraction."""
-
-    def __init__(self, pull: Pull, message: str) -> None:
-        self.pull, self.message = pull, message
-
-    @property
-    def record_format(self) -> RecordFormat:
-        return self.pull.record_format
-
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        yield from self.pull.batches()
-        raise SourceError(f"the source failed after the given files were read (given.fail): {self.message}")
-
-    def outcome(self) -> PullOutcome:
-        raise SourceError("internal error: a failing harness pull has no outcome")
-
-    def close(self) -> None:
-        self.pull.close()
 
 
 def _relative(name: str, where: str) -> str:
@@ -173,6 +150,6 @@ def prepare_files(plan: Plan, source: FileSource, case: Case, run: Run, harness:
 
     def open_pull(context: PullContext) -> Pull:
         pull = open_file_pull(context, source, folder)
-        return pull if fail is None else FailingPull(pull, fail)
+        return pull if fail is None else FailingPull(pull, "the source failed after the given files were read", fail)
 
     return Prepared(plan=plan, open_pull=open_pull)

@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pyarrow as pa
 
 from compiler.plan import Plan, PushSource
 from runtime.errors import ConfigError, SourceError
 from runtime.harness.case import Case, Run
-from runtime.harness.given.base import HarnessRun, Prepared
+from runtime.harness.given.base import FailingPull, HarnessRun, Prepared
 from runtime.push.app import PushReceiver, ServedConnector
 from runtime.push.auth import Tokens
 from runtime.push.door import Door
@@ -40,7 +39,7 @@ from runtime.push.limits import Limits
 from runtime.push.queue import queue_path
 from runtime.push.writer import QueueWriter
 from runtime.sources import open_pull as runtime_open_pull
-from runtime.sources.base import Pull, PullContext, PullOutcome, RecordFormat
+from runtime.sources.base import Pull, PullContext
 
 SUCCESS_STATUS = 202
 RECEIVER = "http://harness-receiver"
@@ -141,27 +140,6 @@ def push_all(plan: Plan, token: str, pushes: list[GivenPush], harness: HarnessRu
         writer.close()
 
 
-class FailingDrain:
-    """The runtime's drain, failing after its batches (`given.fail`)."""
-
-    def __init__(self, pull: Pull, message: str) -> None:
-        self.pull, self.message = pull, message
-
-    @property
-    def record_format(self) -> RecordFormat:
-        return self.pull.record_format
-
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        yield from self.pull.batches()
-        raise SourceError(f"the drain failed after the queued events (given.fail): {self.message}")
-
-    def outcome(self) -> PullOutcome:  # pragma: no cover - batches() always raises first
-        return self.pull.outcome()
-
-    def close(self) -> None:
-        self.pull.close()
-
-
 def prepare_push(plan: Plan, source: PushSource, case: Case, run: Run, harness: HarnessRun) -> Prepared:
     from runtime.harness.runner import stub_secrets  # the runner imports this package: import when running
 
@@ -175,6 +153,6 @@ def prepare_push(plan: Plan, source: PushSource, case: Case, run: Run, harness: 
 
     def open_pull(context: PullContext) -> Pull:
         pull = runtime_open_pull(context)
-        return pull if fail is None else FailingDrain(pull, fail)
+        return pull if fail is None else FailingPull(pull, "the drain failed after the queued events", fail)
 
     return Prepared(plan=plan, open_pull=open_pull)
