@@ -14,7 +14,7 @@ from compiler.plan import FileSource
 from runtime.harness.case import load_case
 from runtime.harness.documents import BINARY_PREFIX
 from runtime.harness.given import HarnessRun, prepare
-from runtime.harness.given.files import MTIME_BASE, mtimes
+from runtime.harness.given.files import MTIME_BASE, given_files, mtimes
 from runtime.harness.runner import CaseResult, harness_plan, run_cases
 from runtime.harness.scaffold import write_scaffold
 from runtime.harness.update import write_updates
@@ -120,7 +120,8 @@ def test_an_unchanged_file_keeps_its_mtime_and_is_carried_not_read(tmp_path: Pat
     case = load_case(case_path)
     hour = 3600 * 10**9
     base = int(MTIME_BASE.timestamp()) * 10**9
-    assert [mtimes(case, run, plan.source) for run in case.runs] == [
+    given = [given_files(case, run, plan.source) for run in case.runs]
+    assert [mtimes(given[: run.index + 1]) for run in case.runs] == [
         {"a.csv": base, "b.csv": base},
         {"a.csv": base, "b.csv": base + hour},
         {"b.csv": base + hour, "a.csv": base},

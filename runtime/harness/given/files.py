@@ -116,13 +116,12 @@ def _content(case: Case, path: str, value: Any, source: FileSource, where: str) 
     raise ConfigError(f"{where}: give the file's text (a string) or {{file: fixture}} (a file beside the case)")
 
 
-def mtimes(case: Case, run: Run, source: FileSource) -> dict[str, int]:
-    """Each given file's modification time (ns): the time of the earliest run of the unbroken line of earlier
-    runs that gave the path the same bytes."""
-    given = [given_files(case, earlier, source) for earlier in case.runs[: run.index + 1]]
+def mtimes(given: list[dict[str, bytes]]) -> dict[str, int]:
+    """Each file of the last run's `given` (one mapping per run so far): its modification time (ns), the time of
+    the earliest run of the unbroken line of earlier runs that gave the path the same bytes."""
     times: dict[str, int] = {}
     for path, data in given[-1].items():
-        index = run.index
+        index = len(given) - 1
         while index > 0 and given[index - 1].get(path) == data:
             index -= 1
         moment = MTIME_BASE + MTIME_STEP * index
@@ -131,9 +130,9 @@ def mtimes(case: Case, run: Run, source: FileSource) -> dict[str, int]:
 
 
 def write_files(case: Case, run: Run, source: FileSource, folder: Path) -> None:
-    files = given_files(case, run, source)
-    times = mtimes(case, run, source)
-    for name, data in files.items():
+    given = [given_files(case, earlier, source) for earlier in case.runs[: run.index + 1]]  # each read once
+    times = mtimes(given)
+    for name, data in given[-1].items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
