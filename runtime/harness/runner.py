@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,10 +107,33 @@ def scratch_parent() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
+SCRATCH_PREFIX = "gemini-sync-case-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def sweep_abandoned(parent: Path) -> None:
+    """Remove the scratch folders of harness processes that died without cleaning up (kill -9): in `/dev/shm`
+    they would hold memory until the machine restarts. A folder is named after the process that made it."""
+    for folder in parent.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_case(case: Case, plan: Plan, root: Path) -> CaseResult:
     result = CaseResult(case)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="gemini-sync-case-", dir=scratch_parent()) as tmp:
+    prefix = f"{SCRATCH_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=scratch_parent()) as tmp:
         folder = Path(tmp)
         bucket = folder / "bucket"
         bucket.mkdir()
@@ -154,6 +178,7 @@ def _execute(plan: Plan, open_pull: OpenPull, resolve: ResolveSecret, harness: H
 
 def run_cases(cases: Sequence[Case], root: Path) -> Iterator[CaseResult]:
     """Compile every connector the cases name (one `compiler build`), then run the cases in order."""
+    sweep_abandoned(Path(scratch_parent() or tempfile.gettempdir()))
     names = connector_names(root)
     wanted = sorted({case.connector for case in cases if case.connector in names})
     with tempfile.TemporaryDirectory(prefix="gemini-sync-plans-") as tmp:

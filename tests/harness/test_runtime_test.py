@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -158,3 +163,26 @@ def test_scaffold_writes_a_passing_two_run_starter(repo: Path) -> None:
     again = runtime_test(repo, "--scaffold", "docs")
     assert again.returncode == 2
     assert "exists" in again.stderr
+
+
+def test_a_killed_runs_scratch_is_swept_by_the_next(repo: Path) -> None:
+    """kill -9 leaves a case folder behind (in /dev/shm, memory); the next `runtime test` removes it, and only
+    folders of processes that are gone."""
+    from runtime.harness.runner import SCRATCH_PREFIX, scratch_parent
+
+    parent = Path(scratch_parent() or tempfile.gettempdir())
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True, text=True
+    )
+    dead = parent / f"{SCRATCH_PREFIX}{gone.stdout.strip()}-abc123"
+    alive = parent / f"{SCRATCH_PREFIX}{os.getpid()}-abc123"  # this test's own process
+    for folder in (dead, alive):
+        (folder / "state").mkdir(parents=True)
+    try:
+        write_case(repo, TWO_RUNS)
+        assert runtime_test(repo).returncode == 0
+        assert not dead.exists()
+        assert alive.exists()
+    finally:
+        shutil.rmtree(dead, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
