@@ -9,7 +9,6 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ import stamina
 from runtime.ingest.connection import Connection
 from runtime.ingest.errors import DeliveryError
 from runtime.ingest.settings import DeliverySettings
+from runtime.proxies import proxy_for
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 
@@ -66,16 +66,6 @@ def _error_of(response: httpx.Response, request: str) -> ApiError:
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
         text = response.text.strip().splitlines()[0][:200] if response.text.strip() else response.reason_phrase
         return ApiError(response.status_code, "", text, request)
-
-
-def proxy_for(base_url: str) -> str | None:
-    """The proxy for `base_url` from the standard variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`),
-    as `httpx.Client(trust_env=True)` would choose it."""
-    url = httpx.URL(base_url)
-    if urllib.request.proxy_bypass(url.host):
-        return None
-    proxies = urllib.request.getproxies()
-    return proxies.get(url.scheme) or proxies.get("all")
 
 
 class Api:

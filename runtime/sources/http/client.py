@@ -1,9 +1,9 @@
 """One page request: the run's httpx client, credentials, retries, the run's deadline, and errors that name the page.
 
-One `httpx.Client` serves the whole run, so pages reuse their connections (keep-alive) and the standard proxy and
-CA environment variables apply (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`, `SSL_CERT_DIR`: httpx
-reads them with `trust_env`). Responses may be gzip-compressed. Redirects are followed, and httpx drops the
-`Authorization` header when a redirect leaves the origin, so credentials never reach another host.
+One `httpx.Client` and one transport serve the whole run (`Sender`), so pages reuse their connections (keep-alive)
+and the standard proxy and CA environment variables apply (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`,
+`SSL_CERT_FILE`, `SSL_CERT_DIR`). Responses may be gzip-compressed. Redirects are followed by the client, which
+drops the `Authorization` header when a redirect leaves the origin, so credentials never reach another host.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import httpx
 
 from compiler.plan import HttpSource
 from runtime.errors import SourceError
+from runtime.proxies import proxy_for
 from runtime.sources.http.auth import Credentials
 from runtime.sources.http.retry import Deadline, RetryableStatus, retry_after_seconds, retrying
 
@@ -45,21 +46,67 @@ def shown_url(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
 
-def open_client(source: HttpSource, concurrency: int, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """The run's client. `transport` replaces the network (the connector test harness serves its cases through
+def open_client(source: HttpSource, concurrency: int, transport: httpx.BaseTransport | None = None) -> Sender:
+    """The run's sender. `transport` replaces the network (the connector test harness serves its cases through
     `httpx.MockTransport`); every other setting, and the retries, pagination and credentials around it, are the
-    same. httpx reads no proxy variables when a transport is given."""
+    same."""
     connections = max(concurrency, 1) + 1  # + 1 for the token endpoint
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     headers = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
     headers.update(source.headers)  # the connector's own headers win, case-insensitively
-    return httpx.Client(
+    tls = httpx.create_ssl_context(trust_env=True)  # one CA bundle load for the client and the direct transport
+    client = httpx.Client(
         headers=headers,
         timeout=httpx.Timeout(source.read_timeout_seconds, connect=source.connect_timeout_seconds),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        limits=limits,
         follow_redirects=True,
+        verify=tls,
         trust_env=True,
         transport=transport,
     )
+    direct = transport or httpx.HTTPTransport(verify=tls, limits=limits, proxy=proxy_for(source.url))
+    return Sender(client, direct, httpx.URL(source.url))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+class Sender:
+    """Sends the run's requests, most of them straight to a transport.
+
+    `httpx.Client` wraps each request in cookie, auth and redirect handling that a page of a well-behaved API
+    never needs, and that costs about a quarter of a millisecond of CPU per request: a fifth of what the fastest
+    loop spends on a page (see docs/benchmarks.md). So a request to the connector's own origin goes straight to
+    the transport (with the client's headers and timeouts, from `client.build_request`) until an answer
+    redirects or sets a cookie; from then on the client serves every request of the run, and the redirected
+    request is sent again through it, so redirects are followed (credentials never cross to another origin) and
+    cookies are kept exactly as the client does. Requests to any other origin (a token endpoint, a next link
+    elsewhere) always go through the client, which applies the proxy variables per host."""
+
+    def __init__(self, client: httpx.Client, direct: httpx.BaseTransport, base: httpx.URL) -> None:
+        self.client, self._direct, self._origin = client, direct, _origin(base)
+        self._direct_ok = True
+
+    def send(self, request: httpx.Request, *, follow_redirects: bool) -> httpx.Response:
+        if not (self._direct_ok and _origin(request.url) == self._origin):
+            return self.client.send(request, follow_redirects=follow_redirects)
+        response = self._direct.handle_request(request)
+        response.request = request
+        try:
+            response.read()
+        finally:
+            response.close()
+        if response.has_redirect_location or "set-cookie" in response.headers:
+            self._direct_ok = False
+            self.client.cookies.extract_cookies(response)
+            if response.has_redirect_location and follow_redirects:
+                return self.client.send(request, follow_redirects=True)
+        return response
+
+    def close(self) -> None:
+        self.client.close()
+        self._direct.close()
 
 
 def _excerpt(response: httpx.Response) -> str:
@@ -73,14 +120,14 @@ class Fetcher:
     def __init__(
         self,
         source: HttpSource,
-        client: httpx.Client,
+        sender: Sender,
         credentials: Credentials,
         deadline: Deadline,
         body: bytes | None,
         secret_name: str,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.source, self.client, self.credentials = source, client, credentials
+        self.source, self.sender, self.credentials = source, sender, credentials
         self.deadline, self.body, self.secret_name, self.sleep = deadline, body, secret_name, sleep
         self.retries = 0
         """Attempts beyond the first, over the run (for the run's notes)."""
@@ -93,7 +140,7 @@ class Fetcher:
         )
 
     def _send_once(self, request: httpx.Request, *, follow_redirects: bool) -> httpx.Response:
-        response = self.client.send(request, follow_redirects=follow_redirects)
+        response = self.sender.send(request, follow_redirects=follow_redirects)
         if response.status_code in self.source.retry.statuses:
             raise RetryableStatus(response, retry_after_seconds(response.headers.get("retry-after")))
         return response
@@ -143,7 +190,7 @@ class Fetcher:
         headers = {"Authorization": authorization}
         if self.body is not None:
             headers["Content-Type"] = "application/json"
-        return self.client.build_request(
+        return self.sender.client.build_request(
             self.source.method, page.full_url(), content=self.body, headers=headers, timeout=self._timeout()
         )
 

@@ -80,11 +80,11 @@ class HttpPull:
         checkpoint = request_checkpoint(context.plan, source, context.checkpoint)
         self.complete = checkpoint.complete
         self.concurrency = _concurrency(source)
-        self.client = open_client(source, self.concurrency, transport)
+        self.sender = open_client(source, self.concurrency, transport)
         self.deadline = Deadline(source.run_timeout_seconds)
         secret = source.secret.name if source.oauth is None else source.oauth.client_secret.name
         credentials = _credentials(context, source, self._send_token)
-        self.fetcher = Fetcher(source, self.client, credentials, self.deadline, checkpoint.body, secret, sleep)
+        self.fetcher = Fetcher(source, self.sender, credentials, self.deadline, checkpoint.body, secret, sleep)
         self.pager: Pager = pager_for(source, checkpoint.params)
         self.executor: ThreadPoolExecutor | None = None
         self.ahead: Ahead[pa.RecordBatch] | None = None
@@ -200,7 +200,7 @@ class HttpPull:
             self.ahead.stop()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
-        self.client.close()
+        self.sender.close()
 
 
 def open_http_pull(context: PullContext, source: HttpSource) -> HttpPull:

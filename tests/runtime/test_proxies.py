@@ -1,10 +1,10 @@
-"""Delivery calls go to httpx's transport directly, so the proxy variables are applied by `proxy_for`."""
+"""Delivery and page requests go to httpx transports directly, so `proxy_for` applies the proxy variables."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtime.ingest.api import proxy_for
+from runtime.proxies import proxy_for
 
 
 @pytest.fixture(autouse=True)
