@@ -264,7 +264,7 @@ class _Run:
     def _manifest(self) -> dict[str, object]:
         plan, report = self.plan, self.report
         return {
-            "manifestVersion": 2,
+            "manifestVersion": 3,  # 3: file checksums are XXH3-128 (2: SHA-256)
             "connector": plan.name,
             "runId": report.run_id,
             "planHash": plan.plan_hash,

@@ -3,7 +3,7 @@
 upserts.ndjson  one Discovery Engine Document per line: written while staging (`runtime.stage`), then the
                 soft-delete re-upserts appended here
 deletes.ndjson  `{"id": ...}` per line: the `missing` table under auto_delete_missing
-manifest.json   plan hash, counts, watermark before/after, and the SHA-256 and line count of each file
+manifest.json   plan hash, counts, watermark before/after, and the XXH3-128 and line count of each file
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _BATCH_ROWS = 50_000
 class FileDigest:
     name: str
     lines: int
-    sha256: str
+    xxh3_128: str
 
 
 _BATCH_BYTES = 32 << 20
@@ -71,6 +71,6 @@ def finish_artifacts(
         _append(con, "SELECT json_object('id', id)::VARCHAR || chr(10) FROM missing ORDER BY id", deletes)
     files["deletes.ndjson"] = FileDigest("deletes.ndjson", deletes.lines, deletes.close())
     manifest = dict(manifest)
-    manifest["files"] = {f.name: {"lines": f.lines, "sha256": f.sha256} for f in files.values()}
+    manifest["files"] = {f.name: {"lines": f.lines, "xxh3_128": f.xxh3_128} for f in files.values()}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return files

@@ -1,18 +1,23 @@
-"""Append NDJSON lines to a file straight from Arrow string buffers, hashing as it goes.
+"""Append NDJSON lines to a file straight from Arrow string buffers, checksumming as it goes.
 
 DuckDB renders each line (JSON text + newline), so a column of lines is one contiguous buffer: writing a batch
 is a single `write`, with no per-row Python. A writer thread writes and hashes while DuckDB renders the next
 chunk (both release the GIL); the queue holds at most one pending chunk, which bounds memory.
+
+The checksum is XXH3-128 (`xxhash`, as for the file catalogue's content hashes): it guards the artifact's
+integrity, not against forgery, and runs at ~20 GB/s here; SHA-256 ran at ~1.5 GB/s and took 0.5 CPU-s of a
+first sync that writes 840 MB. (CRC32C, as Cloud Storage reports it, would have been the other choice, but its
+C extension takes only bytes, so each chunk would be copied first.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from pathlib import Path
 
 import pyarrow as pa
+import xxhash
 
 from runtime.errors import StateError
 
@@ -34,16 +39,16 @@ def _line_bytes(column: pa.Array) -> memoryview | bytes:
 
 
 class LineWriter:
-    """An NDJSON file being written: `write` Arrow columns of lines, then `close` for its digest."""
+    """An NDJSON file being written: `write` Arrow columns of lines, then `close` for its checksum."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines = 0
-        self._digest = hashlib.sha256()
+        self._checksum = xxhash.xxh3_128()
         self._file = open(path, "wb")  # noqa: SIM115 - closed by the writer thread
         self._queue: queue.Queue[pa.Array | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
-        self._sha256: str | None = None
+        self._xxh3: str | None = None
         self._thread = threading.Thread(target=self._drain, name=f"write {path.name}", daemon=True)
         self._thread.start()
 
@@ -53,7 +58,7 @@ class LineWriter:
                 if self._error is None:
                     data = _line_bytes(column)
                     self._file.write(data)
-                    self._digest.update(data)
+                    self._checksum.update(data)
         except BaseException as exc:  # reported to the caller on its next write/close
             self._error = exc
             while self._queue.get() is not _DONE:
@@ -76,17 +81,17 @@ class LineWriter:
             self.lines += len(chunk)
 
     def close(self) -> str:
-        """Finish the file (again is a no-op); returns the SHA-256 (hex) of its bytes."""
-        if self._sha256 is None:
+        """Finish the file (again is a no-op); returns the XXH3-128 (hex) of its bytes."""
+        if self._xxh3 is None:
             self._queue.put(_DONE)
             self._thread.join()
             self._raise()
-            self._sha256 = self._digest.hexdigest()
-        return self._sha256
+            self._xxh3 = self._checksum.hexdigest()
+        return self._xxh3
 
     def abort(self) -> None:
         """Stop the writer thread without reporting errors (the run is failing or done already)."""
-        if self._sha256 is None:
+        if self._xxh3 is None:
             self._queue.put(_DONE)
             self._thread.join()
-            self._sha256 = ""
+            self._xxh3 = ""

@@ -270,16 +270,18 @@ class StateStore:
     def _write_documents(con: duckdb.DuckDBPyConnection, change: Commit) -> None:
         doc = "d.doc" if change.keep_docs else "NULL"
         con.execute("DELETE FROM st.documents WHERE id IN (SELECT id FROM docs)")
-        con.execute(
-            f"INSERT INTO st.documents SELECT d.id, d.hash, ?, NULL, false, NULL, {doc}, d.part FROM docs d",
-            [change.run_id],
-        )
         # A document read again unchanged from another part (a renamed file) moves there: else the next run, which
         # carries that part without reading it, would not find it and would delete it. Carried documents are not
         # in `keys` (they stay where they are), so an unchanged re-sync that carries everything joins nothing here.
+        # Before the insert: the run's new and changed documents get their part from `docs`, and a first sync's
+        # million of them then need no join at all.
         con.execute(
             "UPDATE st.documents AS d SET part = k.part FROM keys k WHERE k.part IS NOT NULL AND d.id = k.id"
             " AND d.part IS DISTINCT FROM k.part"
+        )
+        con.execute(
+            f"INSERT INTO st.documents SELECT d.id, d.hash, ?, NULL, false, NULL, {doc}, d.part FROM docs d",
+            [change.run_id],
         )
         # No per-row "seen" stamp (it would rewrite every row of a 1M-document state each run): a document is
         # seen by every run unless it has `missing_since_run`, set when a complete snapshot lacks it.

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import xxhash
 
 from compiler.plan import dumps
 from runtime.deliver.publish import MARKER
@@ -203,3 +204,8 @@ def test_markers_name_the_run_and_manifests_the_protocol(tmp_path: Path) -> None
     manifest = json.loads((case.out / "runs" / run / "manifest.json").read_text())
     assert manifest["commitMarker"] == MARKER
     assert set(manifest["files"]) == {"upserts.ndjson", "deletes.ndjson"}
+    assert manifest["manifestVersion"] == 3
+    for name, entry in manifest["files"].items():  # each file's checksum and line count, as written
+        data = (case.out / "runs" / run / name).read_bytes()
+        assert entry == {"lines": data.count(b"\n"), "xxh3_128": xxhash.xxh3_128(data).hexdigest()}
+    assert manifest["files"]["upserts.ndjson"]["lines"] == 20
