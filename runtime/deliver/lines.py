@@ -9,10 +9,16 @@ The checksum is XXH3-128 (`xxhash`, as for the file catalogue's content hashes):
 integrity, not against forgery, and runs at ~20 GB/s here; SHA-256 ran at ~1.5 GB/s and took 0.5 CPU-s of a
 first sync that writes 840 MB. (CRC32C, as Cloud Storage reports it, would have been the other choice, but its
 C extension takes only bytes, so each chunk would be copied first.)
+
+The writer also syncs the file to disk every `SYNC_BYTES`: publishing needs its bytes on disk (a `file://`
+bucket links it, then fsyncs), and a single fsync of 840 MB at the end took 0.25-0.3 s on the run's critical
+path; syncing as it goes overlaps that with rendering and keeps the page cache from piling up dirty pages, which
+cost more CPU than the syncs (a first sync of 1M documents: 9-19 % less wall time, 8-17 % less CPU, measured).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from pathlib import Path
@@ -24,6 +30,7 @@ from runtime.errors import StateError
 
 _DONE = None
 QUEUED = 4
+SYNC_BYTES = 64 << 20
 
 
 def _line_bytes(column: pa.Array) -> memoryview | bytes:
@@ -55,12 +62,18 @@ class LineWriter:
         self._thread.start()
 
     def _drain(self) -> None:
+        unsynced = 0
         try:
             while (column := self._queue.get()) is not _DONE:
                 if self._error is None:
                     data = _line_bytes(column)
                     self._file.write(data)
                     self._checksum.update(data)
+                    unsynced += len(data)
+                    if unsynced >= SYNC_BYTES:
+                        self._file.flush()
+                        os.fdatasync(self._file.fileno())
+                        unsynced = 0
         except BaseException as exc:  # reported to the caller on its next write/close
             self._error = exc
             while self._queue.get() is not _DONE:

@@ -1,0 +1,46 @@
+"""The artifact line writer: bytes exactly as given, its checksum, and syncs to disk as it goes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import xxhash
+
+from runtime.deliver import lines
+from runtime.deliver.lines import LineWriter
+
+
+def test_lines_are_written_whole_and_synced_every_sync_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real = os.fdatasync
+
+    def counting(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)  # what the file holds when it is synced
+        real(fd)
+
+    monkeypatch.setattr(lines, "SYNC_BYTES", 1000)
+    monkeypatch.setattr(lines.os, "fdatasync", counting)
+    path = tmp_path / "upserts.ndjson"
+    writer = LineWriter(path)
+    chunks = [pa.array([f'{{"id":"{n}-{i}","pad":"{"x" * 40}"}}\n' for i in range(10)]) for n in range(8)]
+    for chunk in chunks:
+        writer.write(chunk)
+    checksum = writer.close()
+    data = path.read_bytes()
+    assert data == b"".join("".join(chunk.to_pylist()).encode() for chunk in chunks)
+    assert checksum == xxhash.xxh3_128_hexdigest(data)
+    assert writer.lines == 80
+    # ~570 bytes a chunk: a sync after every second chunk, each once the file holds what came before it.
+    assert synced == [len(data) * k // 4 for k in (1, 2, 3, 4)]
+
+
+def test_a_small_file_is_not_synced_by_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(lines.os, "fdatasync", calls.append)
+    writer = LineWriter(tmp_path / "deletes.ndjson")
+    writer.write(pa.array(['{"id":"a"}\n']))
+    writer.close()
+    assert calls == []  # the store syncs what it publishes; the writer only syncs large files as it goes
