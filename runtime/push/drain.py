@@ -62,7 +62,7 @@ class PushCommit:
     position: int
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
-    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+    def write(self, con: duckdb.DuckDBPyConnection, unsettled: frozenset[str]) -> None:
         con.execute(
             "CREATE TABLE IF NOT EXISTS st.source_push (queue_id VARCHAR, position BIGINT, drained_at TIMESTAMPTZ)"
         )

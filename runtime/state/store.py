@@ -229,7 +229,7 @@ class StateStore:
                 [change.run_id, change.started_at, change.plan_hash, change.report_json],
             )
             if change.source is not None:
-                change.source.write(con)
+                change.source.write(con, change.failed_upserts | change.failed_deletes)
             con.execute("COMMIT")
         except (duckdb.Error, OSError) as exc:
             _rollback(con)

@@ -62,21 +62,16 @@ class CatalogueCommit:
         self.entries = entries
         self.reader = reader
 
-    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+    def write(self, con: duckdb.DuckDBPyConnection, unsettled: frozenset[str]) -> None:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {TABLE} (path VARCHAR PRIMARY KEY, size_bytes BIGINT, mtime_ns BIGINT,"
             " content_hash VARCHAR, reader VARCHAR)"
         )
         con.execute(f"DELETE FROM {TABLE}")
-        # A file read this run is carried next time only if the state now holds every document it produced, as
-        # produced: one whose delivery failed is still pending, and the file must be read (and it re-sent) again.
-        pending = {
-            str(row[0])
-            for row in con.execute(
-                "SELECT DISTINCT k.part FROM keys k LEFT JOIN st.documents d ON d.id = k.id AND d.hash = k.hash"
-                " WHERE k.part IS NOT NULL AND d.id IS NULL"
-            ).fetchall()
-        }
+        # A file is carried next time only if the state now holds what this run made of it: a document whose
+        # upsert (this run's record, in `keys`) or delete (a known document, in `known`) delivery refused is
+        # still to be done, and its file must be read again, else carrying it would count the document as seen.
+        pending = _parts_of(con, unsettled)
         entries = [e for e in self.entries if e.path not in pending]
         if not entries:
             return
@@ -97,3 +92,18 @@ class CatalogueCommit:
 
     def committed(self) -> None:
         """Nothing to release: the files are never moved or deleted."""
+
+
+def _parts_of(con: duckdb.DuckDBPyConnection, ids: frozenset[str]) -> set[str]:
+    """The parts (files) the documents `ids` came from this run, or were known from before it."""
+    if not ids:
+        return set()
+    con.register("_unsettled_ids", pa.table({"id": pa.array(sorted(ids), pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT part FROM keys WHERE id IN (SELECT id FROM _unsettled_ids) UNION"
+            " SELECT part FROM known WHERE id IN (SELECT id FROM _unsettled_ids)"
+        ).fetchall()
+    finally:
+        con.unregister("_unsettled_ids")
+    return {str(row[0]) for row in rows if row[0] is not None}

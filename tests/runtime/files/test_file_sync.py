@@ -249,6 +249,24 @@ def test_a_document_whose_delivery_failed_is_sent_again_though_its_file_is_uncha
     assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
 
 
+def test_a_delete_that_failed_is_sent_again_though_its_file_is_unchanged(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    repo.write("data/hr/a.csv", "Employee ID,Full Name,Team\n1,Ann,eng\n")  # Bob (2) is gone from the file
+
+    def refuse_bob(request: DeliveryRequest) -> DeliveryResult:
+        return DeliveryResult(upserted=0, deleted=0, failed=(FailedDocument("2", "delete", "unavailable"),))
+
+    removed = repo.run(plan, deliver=refuse_bob)
+    assert repo.deletes(plan, removed) == {"2"}
+    assert "2" in repo.state_ids(plan)  # still live: the next run must delete it again
+    assert "data/hr/a.csv" not in repo.catalogue(plan)  # so a.csv is read again, not carried
+    again = repo.run(plan)
+    assert repo.deletes(plan, again) == {"2"}
+    assert "2" not in repo.state_ids(plan)
+    assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
+
+
 def test_under_never_delete_a_row_removed_from_a_file_stays_missing_when_the_file_is_carried(repo: FileRepo) -> None:
     plan = hr(repo, policy="never_delete")
     repo.run(plan)

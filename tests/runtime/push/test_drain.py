@@ -90,7 +90,7 @@ def test_the_position_in_state_is_where_the_next_drain_starts_and_committed_trim
     commit = pull.outcome().commit
     pull.close()
     assert commit is not None
-    commit.write(state)  # what the engine does inside its state transaction
+    commit.write(state, frozenset())  # what the engine does inside its state transaction
     enqueue(writer, plan, [upsert("C")], "k2")
     # A run that never reached committed(): the position alone keeps A and B from draining twice.
     again = open_pull(context(plan, tmp_path, state))
@@ -112,7 +112,7 @@ def test_a_queue_made_anew_drains_from_its_start(tmp_path: Path) -> None:
     drain_all(pull)
     commit = pull.outcome().commit
     assert commit is not None
-    commit.write(state)
+    commit.write(state, frozenset())
     pull.close()
     for leftover in tmp_path.glob(f"{plan.name}.push.sqlite*"):
         leftover.unlink()
@@ -145,7 +145,7 @@ def test_an_event_that_no_longer_maps_goes_to_the_dead_letters_and_the_rest_drai
     assert any(
         "push event 2 (id 'B') moved to the dead letters: record 'B': the uri template failed" in n for n in ctx.notes
     )
-    commit.write(ctx.state)
+    commit.write(ctx.state, frozenset())
     rows = ctx.state.execute("SELECT seq, raw_id, reason, record FROM st.source_push_dead_letters").fetchall()
     assert rows[0][:2] == (2, "B")
     assert "UndefinedError" in rows[0][2]
