@@ -135,7 +135,9 @@ def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool,
         " (? OR k.id IN (SELECT id FROM explicit))",
         [complete_snapshot],
     )
-    unknown = _count(con, "SELECT count(*) FROM explicit WHERE id NOT IN (SELECT id FROM known)")
+    unknown = 0
+    if _count(con, "SELECT count(*) FROM explicit"):  # else the NOT IN would hash every known id for nothing
+        unknown = _count(con, "SELECT count(*) FROM explicit WHERE id NOT IN (SELECT id FROM known)")
     if policy == "soft_delete_only" and state_has_docs:
         con.execute(
             "CREATE TEMP TABLE missing AS SELECT m.* FROM missing_all m JOIN st.documents d ON d.id = m.id"

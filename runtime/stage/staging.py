@@ -376,6 +376,22 @@ def _copy(batch: pa.RecordBatch, names: list[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.concat_arrays([batch.column(n)]) for n in names], names=names)
 
 
+def _close(*generators: Iterator[pa.RecordBatch]) -> None:
+    for generator in generators:
+        close = getattr(generator, "close", None)
+        if callable(close):
+            with contextlib.suppress(ValueError):  # still running in a DuckDB thread: the caller closes the extractor
+                close()
+
+
+def _unless_empty(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch] | None:
+    """The batches after `first`, or None when `first` is empty and is the only one."""
+    if first.num_rows:
+        return rest
+    second = next(rest, None)
+    return None if second is None else itertools.chain([second], rest)
+
+
 def stage_batches(
     con: duckdb.DuckDBPyConnection,
     plan: Plan,
@@ -399,8 +415,13 @@ def stage_batches(
     if first is None:
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
-    sql = compile_mapping(plan, first.schema, record_format)
+    sql = compile_mapping(plan, first.schema, record_format)  # checks the mapping even when nothing came
     first = source.prepare(first, sql)
+    after = _unless_empty(first, rest)
+    if after is None:  # an empty extraction (e.g. every file carried): no query, no hash table of `known`
+        con.execute(f"CREATE TABLE keys ({_KEYS})")
+        return StageResult(rows=0, watermark_type=None)
+    rest = after
     wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
     schema = first.schema
     if wide:
@@ -430,13 +451,7 @@ def stage_batches(
         sink.writer.close()
         if source.keyer is not None:
             source.keyer.close()
-        for generator in (stream, rest):
-            close = getattr(generator, "close", None)
-            if callable(close):
-                with contextlib.suppress(
-                    ValueError
-                ):  # still running in a DuckDB thread: the caller closes the extractor
-                    close()
+        _close(stream, rest)
     if source.failure is not None:
         raise source.failure
     if not sink.created:

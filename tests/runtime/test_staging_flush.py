@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pytest
 
+from runtime.errors import MappingError
 from runtime.stage import staging
 from tests.runtime.harness import docs_table
+from tests.runtime.planbuilder import make_plan
 from tests.runtime.test_scenarios_fake import FIRST, SECOND, harness
 
 
@@ -39,3 +43,23 @@ def test_small_result_batches_and_flushes_keep_every_row(
         assert docs["19"]["structData"]["title"] == "Doc 19"
         assert docs["19"]["structData"]["sync_deleted"] is True
     assert set(h.state()) >= {str(i) for i in SECOND}
+
+
+def _empty(schema: pa.Schema) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pylist([], schema=schema)
+
+
+def test_an_empty_extraction_runs_no_staging_query(tmp_path: Path) -> None:
+    """Nothing extracted (every file carried, say): no query runs, so `known`'s hash table is never built (here
+    there is no `known` at all, which the query would read); the mapping is still checked against the columns."""
+    plan = make_plan((tmp_path / "out").as_uri())
+    schema = docs_table([1]).schema
+    con = duckdb.connect()
+    result = staging.stage_batches(con, plan, [_empty(schema)], compare_hashes=True, upserts=None, keep_docs=False)
+    assert result == staging.StageResult(rows=0, watermark_type=None)
+    assert con.execute("SELECT count(*) FROM keys").fetchall() == [(0,)]
+    without_title = _empty(schema.remove(schema.get_field_index("title")))
+    with pytest.raises(MappingError, match="title"):
+        staging.stage_batches(
+            duckdb.connect(), plan, [without_title], compare_hashes=True, upserts=None, keep_docs=False
+        )
