@@ -136,9 +136,10 @@ def _child_floor(url: str, pages: str, page_size: str) -> None:
 
     def loop() -> dict[str, Any]:
         records = 0
+        base = httpx.URL(url)  # `params=` would replace its query (`latency_ms`), so merge into it
         with httpx.Client() as client:
             for number in range(1, int(pages) + 1):
-                response = client.get(url, params={"page": number, "per_page": page_size})
+                response = client.get(base.copy_merge_params({"page": number, "per_page": page_size}))
                 response.raise_for_status()
                 records += len(orjson.loads(response.content)["items"])
         return {"records": records}
