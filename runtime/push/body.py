@@ -8,44 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
-import orjson
-
+from runtime import exact_json
 from runtime.push.limits import LimitExceeded, Limits, deeper_than
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
-
-
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 20
-"""orjson reads an integer beyond 64 bits (20 digits or more) as a float, silently changing it. Such a run of
-digits is found at C speed (every digit mapped to 0, then one substring search); only then is the text parsed
-again by the standard library, exactly. A false alarm (digits inside a string) only costs that second parse."""
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads_exact(data: bytes | str) -> Any:
-    """Parse JSON, keeping every integer exact (see `_LONG_RUN`)."""
-    raw = data.encode() if isinstance(data, str) else data
-    if raw.translate(_DIGITS_AS_ZERO).find(_LONG_RUN) < 0:
-        return orjson.loads(raw)
-    try:
-        return json.loads(raw, parse_constant=_no_constant)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
-def dumps_exact(value: object) -> bytes:
-    """JSON text of a parsed value; integers beyond 64 bits (which orjson refuses) through the standard library."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 class BodyError(Exception):
@@ -101,8 +69,8 @@ def parse_events(body: bytes, content_type: str | None, limits: Limits) -> list[
 
 def _json(body: bytes) -> list[object]:
     try:
-        data = loads_exact(body)
-    except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError are ValueErrors
+        data = exact_json.loads(body)
+    except ValueError as exc:  # msgspec.DecodeError is a ValueError
         raise BodyError(400, f"the body is not valid JSON: {_why(exc)}") from None
     if isinstance(data, list):
         return data
@@ -120,7 +88,7 @@ def _ndjson(body: bytes) -> list[object]:
         if not line.strip():
             continue
         try:
-            events.append(loads_exact(line))
+            events.append(exact_json.loads(line))
         except ValueError as exc:
             events.append(BadLine(f"line {number} is not valid JSON: {_why(exc)}"))
     return events

@@ -21,9 +21,10 @@ import pyarrow as pa
 
 from compiler.plan import Plan, Template
 from runtime.errors import MappingError
+from runtime.exact_json import dumps as dumps_exact
+from runtime.exact_json import loads as loads_exact
 from runtime.map.jinja import render_jinja_columns
 from runtime.map.paths import lookup
-from runtime.push.body import dumps_exact, loads_exact
 from runtime.sources.base import DOCUMENT_KEY, json_records
 
 Op = Literal["UPSERT", "DELETE"]
