@@ -410,18 +410,17 @@ def stage_batches(
     """
     con.execute("CREATE TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, part VARCHAR, doc VARCHAR)")
     source = _Source(plan, record_format, progress)
-    rest = iter(batches)
-    first = next(rest, None)
+    extractor = iter(batches)
+    first = next(extractor, None)
     if first is None:
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
     sql = compile_mapping(plan, first.schema, record_format)  # checks the mapping even when nothing came
     first = source.prepare(first, sql)
-    after = _unless_empty(first, rest)
-    if after is None:  # an empty extraction (e.g. every file carried): no query, no hash table of `known`
+    rest = _unless_empty(first, extractor)
+    if rest is None:  # an empty extraction (e.g. every file carried): no query, no hash table of `known`
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
-    rest = after
     wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
     schema = first.schema
     if wide:
@@ -451,7 +450,7 @@ def stage_batches(
         sink.writer.close()
         if source.keyer is not None:
             source.keyer.close()
-        _close(stream, rest)
+        _close(stream, extractor)
     if source.failure is not None:
         raise source.failure
     if not sink.created:
