@@ -12,6 +12,7 @@ from the queue (`committed`, safe to skip: the position is the truth).
 
 An event that fails the mapping now (the plan may have changed since it was accepted) never blocks the
 queue: it goes to `st.source_push_dead_letters` with its reason, the run report names it, and the queue moves on.
+An event whose delivery was refused is kept in the state and drained again by the next run (`runtime.push.retry`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pyarrow as pa
 from compiler.plan import PushSource
 from runtime.db import one
 from runtime.errors import SourceError, StateError
+from runtime.push import retry
 from runtime.push.door import Door, check_queued
 from runtime.push.queue import check_meta, connect, queue_path, read_meta
 from runtime.sources.base import PullContext, PullOutcome, RecordFormat, json_records
@@ -59,10 +61,17 @@ class PushCommit:
 
     path: Path
     queue_id: str
+    start: int
     position: int
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    retried: dict[str, retry.Event] = field(default_factory=dict)
+    """Kept events this drain took again (by raw id): refused again, they are kept again."""
 
     def write(self, con: duckdb.DuckDBPyConnection, unsettled: frozenset[str]) -> None:
+        raw_ids = retry.refused_raw_ids(con, unsettled)
+        found = retry.queued(self.path, raw_ids, self.start, self.position)
+        kept = [found.get(raw_id) or self.retried.get(raw_id) for raw_id in raw_ids]
+        retry.keep(con, [event for event in kept if event is not None])
         con.execute(
             "CREATE TABLE IF NOT EXISTS st.source_push (queue_id VARCHAR, position BIGINT, drained_at TIMESTAMPTZ)"
         )
@@ -118,6 +127,7 @@ class PushDrain:
         self.dead: list[DeadLetter] = []
         self.upserts = 0
         self.superseded = 0
+        self.retried: dict[str, retry.Event] = {}
         self.con: sqlite3.Connection | None = None
         self.queue_id: str | None = None
         state_queue, self.position = stored_position(context)
@@ -145,7 +155,8 @@ class PushDrain:
         return "json"
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        if self.con is None or self.high_water <= self.position:
+        waiting = retry.load(self.context.state, self.context.has_state) if self.con is not None else {}
+        if self.con is None or (self.high_water <= self.position and not waiting):
             yield json_records([])
             return
         try:
@@ -157,17 +168,21 @@ class PushDrain:
             yielded = False
             while rows := cursor.fetchmany(BATCH_RECORDS):
                 for seq, op, raw_id, record, received_at in rows:
+                    waiting.pop(str(raw_id), None)  # a newer event for the id replaces a kept one
                     self._take(records, int(seq), str(op), str(raw_id), record, float(received_at))
                 if len(records) >= BATCH_RECORDS:
                     yield json_records(records)
                     yielded, records = True, []
                     if self.context.progress is not None:
                         self.context.progress(self.upserts)
+            for event in waiting.values():
+                self._take(records, event.seq, event.op, event.raw_id, event.record, event.received_at)
+            self.retried = waiting
             if records or not yielded:
                 yield json_records(records)
         except sqlite3.Error as exc:
             raise SourceError(f"reading the push queue {self.path} failed: {exc}") from None
-        self.superseded = int(total) - self.upserts - len(self.deletes) - len(self.dead)
+        self.superseded = int(total) + len(waiting) - self.upserts - len(self.deletes) - len(self.dead)
         self._notes()
 
     def _take(self, records: list[str], seq: int, op: str, raw_id: str, record: str | None, received: float) -> None:
@@ -188,6 +203,8 @@ class PushDrain:
             f"push queue: events {self.position + 1}..{self.high_water}: {self.upserts} upserts,"
             f" {len(self.deletes)} deletes, {self.superseded} superseded by a later event for the same id"
         )
+        if self.retried:
+            notes.append(f"push queue: {len(self.retried)} event(s) refused by delivery before, sent again")
         for dead in self.dead[:NAMED_DEAD_LETTERS]:
             notes.append(
                 f"push event {dead.seq} (id {dead.raw_id!r}) moved to the dead letters: {dead.reason};"
@@ -201,7 +218,7 @@ class PushDrain:
     def outcome(self) -> PullOutcome:
         if self.queue_id is None:
             return PullOutcome(complete=False)
-        commit = PushCommit(self.path, self.queue_id, self.high_water, self.dead)
+        commit = PushCommit(self.path, self.queue_id, self.position, self.high_water, self.dead, self.retried)
         return PullOutcome(complete=False, deletes=tuple(self.deletes), commit=commit)
 
     def close(self) -> None:

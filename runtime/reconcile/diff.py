@@ -2,7 +2,7 @@
 
 new / changed / restored come from `docs` (built while staging); unchanged = extracted - upserted; missing =
 known live documents absent from a complete snapshot, plus the known documents a source deleted explicitly (push
-DELETE events, staged in `explicit(raw_id)`). What happens to missing documents is the delete policy:
+DELETE events, staged in `explicit(raw_id, id)`). What happens to missing documents is the delete policy:
   auto_delete_missing  -> `missing` holds them; they are written to deletes.ndjson. Documents only soft-deleted
                           under an earlier soft_delete_only policy count as live here, so a policy switch
                           converges: the next complete snapshot deletes what is absent, marked or not
@@ -107,11 +107,11 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def stage_explicit_deletes(con: duckdb.DuckDBPyConnection, plan: Plan, raw_ids: Sequence[str]) -> None:
-    """The source's explicit deletes as the temp table `explicit(id)` of document ids."""
+    """The source's explicit deletes as the temp table `explicit(raw_id, id)`: raw ids and their document ids."""
     con.register("explicit_raw", pa.table({"raw_id": pa.array(list(raw_ids), pa.string())}))
     try:
         con.execute(
-            f"CREATE TEMP TABLE explicit AS SELECT DISTINCT {document_id_sql('raw_id', plan.mapping.id)} AS id"
+            f"CREATE TEMP TABLE explicit AS SELECT DISTINCT raw_id, {document_id_sql('raw_id', plan.mapping.id)} AS id"
             " FROM explicit_raw WHERE raw_id IS NOT NULL AND raw_id <> ''"
         )
     finally:
@@ -137,7 +137,7 @@ def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool,
     )
     unknown = 0
     if _count(con, "SELECT count(*) FROM explicit"):  # else the NOT IN would hash every known id for nothing
-        unknown = _count(con, "SELECT count(*) FROM explicit WHERE id NOT IN (SELECT id FROM known)")
+        unknown = _count(con, "SELECT count(DISTINCT id) FROM explicit WHERE id NOT IN (SELECT id FROM known)")
     if policy == "soft_delete_only" and state_has_docs:
         con.execute(
             "CREATE TEMP TABLE missing AS SELECT m.* FROM missing_all m JOIN st.documents d ON d.id = m.id"

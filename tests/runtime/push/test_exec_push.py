@@ -214,3 +214,47 @@ def test_the_drain_does_not_resolve_the_pushers_token(make: Any, monkeypatch: py
     code = main(["exec", str(plan_file), "--state-dir", str(r.state_dir), "--json"])
     assert code == 0
     assert r.writer.depth() == 0
+
+
+def _refusing(*refused: tuple[str, str]) -> Any:
+    """A delivery that refuses the (document id, operation) pairs given and accepts everything else."""
+    from runtime.ingest import FailedDocument
+
+    def deliver(request: DeliveryRequest) -> DeliveryResult:
+        failed = tuple(FailedDocument(doc_id, operation, "refused by the test") for doc_id, operation in refused)
+        return DeliveryResult(upserted=request.upserts_count, deleted=request.deletes_count, failed=failed)
+
+    return deliver
+
+
+def test_a_pushed_upsert_or_delete_that_delivery_refused_is_sent_again_by_the_next_run(make: Any) -> None:
+    r = make()
+    r.push(upsert("T-1"), upsert("T-2"), upsert("T-3"))
+    first = execute(r.plan, ExecOptions(state_dir=r.state_dir), deliver=_refusing(("T-2", "upsert")))
+    assert set(r.upserts(first)) == {"T-1", "T-2", "T-3"}
+    assert r.writer.depth() == 0  # the queue is trimmed: the refused event lives on in the state
+    assert sorted(row[0] for row in r.state("SELECT id FROM documents")) == ["T-1", "T-3"]
+    r.push({"op": "DELETE", "id": "T-3"})
+    second = execute(r.plan, ExecOptions(state_dir=r.state_dir), deliver=_refusing(("T-3", "delete")))
+    assert set(r.upserts(second)) == {"T-2"}  # the refused upsert, again, with no new event for it
+    assert r.deletes(second) == {"T-3"}
+    third = r.run()  # accepts everything
+    assert set(r.upserts(third)) == set()
+    assert r.deletes(third) == {"T-3"}  # the refused delete, again
+    assert sorted(row[0] for row in r.state("SELECT id FROM documents")) == ["T-1", "T-2"]
+    assert r.upserts(r.run()) == {} and r.deletes(r.run()) == set()  # nothing left to retry
+
+
+def test_a_newer_event_replaces_a_refused_one_waiting_to_be_sent_again(make: Any) -> None:
+    r = make()
+    r.push(upsert("T-1", "old"))
+    execute(r.plan, ExecOptions(state_dir=r.state_dir), deliver=_refusing(("T-1", "upsert")))
+    r.push(upsert("T-1", "new"))
+    report = r.run()
+    assert r.upserts(report)["T-1"]["structData"]["title"] == "new"
+    r.push({"op": "DELETE", "id": "T-1"})
+    execute(r.plan, ExecOptions(state_dir=r.state_dir), deliver=_refusing(("T-1", "delete")))
+    r.push(upsert("T-1", "back"))
+    revived = r.run()
+    assert r.upserts(revived)["T-1"]["structData"]["title"] == "back"
+    assert r.deletes(revived) == set()
