@@ -41,7 +41,7 @@ from runtime.sources import Pull, PullContext, PullOutcome, open_pull
 from runtime.stage import FreshWorkspaces, StageResult, Workspaces, size_memory, stage_batches
 from runtime.stage.preview import preview
 from runtime.state import StateStore, Watermark
-from runtime.state.checkpoint import watermark_after
+from runtime.state.checkpoint import held_for_refused, watermark_after
 from runtime.state.store import Commit
 
 OpenPull = Callable[[PullContext], Pull]
@@ -314,6 +314,7 @@ class _Run:
             report.artifacts = published.uri
             STOP.check()
             delivered = self._deliver(published, folder, files)
+            after = self._held(con, after, delivered)
             STOP.check()
             with STOP.deferred():
                 state.commit(con, self._commit(after, outcome, delivered))
@@ -352,6 +353,19 @@ class _Run:
         result = self.deliver(request)
         self.report.delivery = result
         return result
+
+    def _held(
+        self, con: duckdb.DuckDBPyConnection, after: Watermark | None, delivered: DeliveryResult | None
+    ) -> Watermark | None:
+        """The checkpoint to commit once delivery refused some documents: not past any of them."""
+        refused = frozenset(f.id for f in delivered.failed if f.operation == "upsert") if delivered else frozenset()
+        held = held_for_refused(con, after, refused)
+        if held is not None and after is not None and held != after:
+            self.report.watermark_after = held.to_json()
+            self.report.notes.append(
+                f"watermark held at {held.text} (not {after.text}): the next run reads the refused documents again"
+            )
+        return held
 
     def _latest(self, store: ObjectStore, folder: Path, names: list[str]) -> None:
         if not self.plan.output.publish_latest_alias:

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from compiler.plan import Plan, SqlSource
+from runtime.ingest import Deliver
 from runtime.report import RunReport
 from runtime.run import ExecOptions, execute
 from runtime.sources import Pull, PullContext
@@ -58,6 +59,7 @@ class Harness:
         opener: Callable[[SqlSource, str], Extractor] | None = None,
         dry_run: bool = False,
         allow_mass_delete: bool = False,
+        deliver: Deliver | None = None,
     ) -> RunReport:
         if opener is None:
             source = fake if fake is not None else FakeSource(table, watermark_column="updated_at")
@@ -73,6 +75,7 @@ class Harness:
             ExecOptions(state_dir=self.state_dir, dry_run=dry_run, allow_mass_delete=allow_mass_delete),
             open_pull=open_pull,
             resolve_secret=lambda secret: self.secret,
+            deliver=deliver,
         )
         self.runs.append(report)
         return report

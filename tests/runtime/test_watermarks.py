@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -96,3 +97,53 @@ def test_watermark_never_moves_backwards(tmp_path: Path) -> None:
     fake.table = rows([1, 2], pa.int64())
     h.run(fake=fake)
     assert h.watermark() == ("BIGINT", "5")
+
+
+def _refusing(*doc_ids: str) -> Any:
+    from runtime.ingest import DeliveryRequest, DeliveryResult, FailedDocument
+
+    def deliver(request: DeliveryRequest) -> DeliveryResult:
+        failed = tuple(FailedDocument(doc_id, "upsert", "refused by the test") for doc_id in doc_ids)
+        return DeliveryResult(upserted=request.upserts_count - len(failed), deleted=0, failed=failed)
+
+    return deliver
+
+
+def test_a_refused_document_holds_the_watermark_so_the_next_run_reads_it_again(tmp_path: Path) -> None:
+    h = harness(tmp_path)
+    fake = FakeSource(rows([5, 9, 7], pa.int64()), watermark_column="wm")
+    report = h.run(fake=fake, deliver=_refusing("3"))  # record 3 (wm 7) refused
+    assert h.watermark() == ("BIGINT", "7")  # not 9: a run from 9 on would never read record 3 again
+    assert report.watermark_after == {"field": "wm", "type": "BIGINT", "value": "7"}
+    assert any("watermark held at 7" in note for note in report.notes)
+    again = h.run(fake=fake)
+    assert fake.calls[1][1] == {"watermark": 7}
+    assert again.changes is not None
+    assert (again.changes.new, again.changes.unchanged) == (1, 1)  # record 3 sent again; record 2 (wm 9) deduplicated
+    assert h.watermark() == ("BIGINT", "9")
+
+
+def test_a_refused_document_above_the_others_changes_nothing(tmp_path: Path) -> None:
+    h = harness(tmp_path)
+    fake = FakeSource(rows([5, 9, 7], pa.int64()), watermark_column="wm")
+    h.run(fake=fake, deliver=_refusing("2"))  # the refused record has the highest value: held at 9 is 9
+    assert h.watermark() == ("BIGINT", "9")
+
+
+def test_a_json_watermark_is_held_in_its_own_type_and_text() -> None:
+    import duckdb
+
+    from runtime.state.checkpoint import held_for_refused
+    from runtime.state.watermark import Watermark
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE keys AS SELECT * FROM (VALUES ('a', '\"2024-05-03T00:00:00Z\"'::JSON),"
+        " ('b', '\"2024-05-02T08:00:00+02:00\"'::JSON), ('c', '\"2024-05-02T07:00:00Z\"'::JSON)) t(id, wm)"
+    )
+    after = Watermark(field="updated", type="TIMESTAMPTZ", text="2024-05-03T00:00:00Z", json=True)
+    held = held_for_refused(con, after, frozenset({"a", "b", "c"}))
+    # compared as instants (08:00+02:00 is 06:00Z, before 07:00Z), kept as the record wrote it
+    assert held == Watermark(field="updated", type="TIMESTAMPTZ", text="2024-05-02T08:00:00+02:00", json=True)
+    assert held_for_refused(con, after, frozenset()) == after
+    assert held_for_refused(con, after, frozenset({"unknown"})) == after
