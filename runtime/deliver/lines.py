@@ -49,6 +49,11 @@ def _line_bytes(column: pa.Array) -> memoryview | bytes:
     return memoryview(data)[start:end] if data is not None else b""
 
 
+def _sync(fd: int) -> None:
+    """The file's data on disk (`fdatasync` where the platform has it, else `fsync`: macOS)."""
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
 def _drop_cached(fd: int) -> None:
     """Tell the kernel the file's synced pages will not be read soon (where it takes such advice)."""
     if hasattr(os, "posix_fadvise"):
@@ -80,7 +85,7 @@ class LineWriter:
                     unsynced += len(data)
                     if unsynced >= SYNC_BYTES:
                         self._file.flush()
-                        os.fdatasync(self._file.fileno())
+                        _sync(self._file.fileno())
                         _drop_cached(self._file.fileno())
                         unsynced = 0
         except BaseException as exc:  # reported to the caller on its next write/close

@@ -6,7 +6,6 @@ is one rejected event, so the other lines are kept.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from runtime import exact_json
@@ -97,6 +96,4 @@ def _ndjson(body: bytes) -> list[object]:
 def _why(exc: ValueError) -> str:
     if "recursion" in str(exc).lower() or "nested too deeply" in str(exc):
         return "nested too deeply"
-    if isinstance(exc, json.JSONDecodeError):  # orjson's error is one too
-        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
     return str(exc)

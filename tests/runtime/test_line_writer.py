@@ -13,6 +13,7 @@ from runtime.deliver import lines
 from runtime.deliver.lines import LineWriter
 
 
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="the platform takes no page-cache advice (macOS)")
 def test_lines_are_written_whole_synced_and_dropped_from_the_cache_every_sync_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
