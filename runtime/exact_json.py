@@ -8,20 +8,36 @@ fast as msgspec here; only a value orjson refuses (an integer beyond 64 bits) go
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 import orjson
 
 _DECODER = msgspec.json.Decoder()
+_AT_BYTE = re.compile(r"\s*\(byte (\d+)\)$")
+
+
+def _located(message: str, data: bytes | str) -> str:
+    """msgspec's "... (byte 1234)" as "... at line 3 column 17", as people read a body."""
+    found = _AT_BYTE.search(message)
+    if found is None:
+        return "the JSON ends too early (truncated)" if message == "Input data was truncated" else message
+    raw = data.encode() if isinstance(data, str) else data
+    offset = int(found.group(1))
+    line = raw.count(b"\n", 0, offset) + 1
+    column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return f"{message[: found.start()]} at line {line} column {column}"
 
 
 def loads(data: bytes | str) -> Any:
-    """Parse JSON text. Raises ValueError (msgspec.DecodeError is one) for text that is not JSON, `NaN` included."""
+    """Parse JSON text. Raises ValueError for text that is not JSON (`NaN` included), naming the line and column."""
     try:
         return _DECODER.decode(data)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+    except msgspec.DecodeError as error:
+        raise ValueError(_located(str(error), data)) from None
 
 
 def dumps(value: object) -> bytes:

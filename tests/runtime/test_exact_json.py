@@ -26,6 +26,15 @@ def test_text_that_is_not_json_is_a_value_error(text: bytes) -> None:
         exact_json.loads(text)
 
 
+def test_an_error_names_the_line_and_column() -> None:
+    with pytest.raises(ValueError, match=r"^JSON is malformed: invalid character at line 3 column \d+$"):
+        exact_json.loads(b'{\n  "a": 1,\n  "b": nope\n}')
+    with pytest.raises(ValueError, match=r"^JSON is malformed: trailing comma in array at line 2 column 4$"):
+        exact_json.loads(b'{"a":\n[1,]}')
+    with pytest.raises(ValueError, match=r"^the JSON ends too early \(truncated\)$"):
+        exact_json.loads(b'{"a": [1, 2')
+
+
 def test_a_page_keeps_a_big_id_exact_and_a_deep_push_body_is_refused() -> None:
     page = parse_page(b'{"items": [{"id": 123456789012345678901234567890}]}', None, "page 1", None)
     assert page.records == [b'{"id":123456789012345678901234567890}']
