@@ -128,6 +128,8 @@ class PushDrain:
         self.upserts = 0
         self.superseded = 0
         self.retried: dict[str, retry.Event] = {}
+        self.waiting: dict[str, retry.Event] = {}
+        """Events refused by delivery before, to take again unless this drain holds a newer event for the id."""
         self.con: sqlite3.Connection | None = None
         self.queue_id: str | None = None
         state_queue, self.position = stored_position(context)
@@ -146,6 +148,7 @@ class PushDrain:
                 self.position = 0
             row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
             self.high_water = max(self.position, int(row[0]))
+            self.waiting = retry.load(context.state, context.has_state)  # here: the engine's connection is free
         except sqlite3.Error as exc:
             self.close()
             raise SourceError(f"cannot read the push queue {path}: {exc}") from None
@@ -155,7 +158,7 @@ class PushDrain:
         return "json"
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        waiting = retry.load(self.context.state, self.context.has_state) if self.con is not None else {}
+        waiting = dict(self.waiting)
         if self.con is None or (self.high_water <= self.position and not waiting):
             yield json_records([])
             return
