@@ -384,6 +384,15 @@ def _close(*generators: Iterator[pa.RecordBatch]) -> None:
                 close()
 
 
+def _bind_only(con: duckdb.DuckDBPyConnection, empty: pa.RecordBatch, query: str) -> None:
+    """Bind the staging query over an empty batch without running it: the mapping's errors still surface."""
+    con.register("stage_source", empty)
+    try:
+        con.sql(query)
+    finally:
+        con.unregister("stage_source")
+
+
 def _unless_empty(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch] | None:
     """The batches after `first`, or None when `first` is empty and is the only one."""
     if first.num_rows:
@@ -418,7 +427,10 @@ def stage_batches(
     sql = compile_mapping(plan, first.schema, record_format)  # checks the mapping even when nothing came
     first = source.prepare(first, sql)
     rest = _unless_empty(first, extractor)
-    if rest is None:  # an empty extraction (e.g. every file carried): no query, no hash table of `known`
+    if rest is None:  # an empty extraction (e.g. every file carried): no hash table of `known` for nothing
+        _bind_only(
+            con, first, _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, False)
+        )
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
     wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)

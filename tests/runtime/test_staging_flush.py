@@ -50,11 +50,15 @@ def _empty(schema: pa.Schema) -> pa.RecordBatch:
 
 
 def test_an_empty_extraction_runs_no_staging_query(tmp_path: Path) -> None:
-    """Nothing extracted (every file carried, say): no query runs, so `known`'s hash table is never built (here
-    there is no `known` at all, which the query would read); the mapping is still checked against the columns."""
+    """Nothing extracted (every file carried, say): the query is bound, never run, so `known`'s hash table is never
+    built (here reading `known` raises); the mapping is still checked against the columns."""
     plan = make_plan((tmp_path / "out").as_uri())
     schema = docs_table([1]).schema
     con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW known AS SELECT 0::UBIGINT AS idh, 0::UBIGINT AS hash,"
+        " CAST(error('known was read') AS BOOLEAN) AS deleted FROM range(1)"
+    )
     result = staging.stage_batches(con, plan, [_empty(schema)], compare_hashes=True, upserts=None, keep_docs=False)
     assert result == staging.StageResult(rows=0, watermark_type=None)
     assert con.execute("SELECT count(*) FROM keys").fetchall() == [(0,)]
