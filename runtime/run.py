@@ -42,6 +42,7 @@ from runtime.stage import FreshWorkspaces, StageResult, Workspaces, size_memory,
 from runtime.stage.preview import preview
 from runtime.state import StateStore, Watermark
 from runtime.state.checkpoint import held_for_refused, watermark_after
+from runtime.state.refused import stage_refused
 from runtime.state.store import Commit
 
 OpenPull = Callable[[PullContext], Pull]
@@ -314,7 +315,8 @@ class _Run:
             report.artifacts = published.uri
             STOP.check()
             delivered = self._deliver(published, folder, files)
-            after = self._held(con, after, delivered)
+            stage_refused(con, [(f.id, f.operation) for f in delivered.failed] if delivered else [])
+            after = self._held(con, after)
             STOP.check()
             with STOP.deferred():
                 state.commit(con, self._commit(after, outcome, delivered))
@@ -354,12 +356,9 @@ class _Run:
         self.report.delivery = result
         return result
 
-    def _held(
-        self, con: duckdb.DuckDBPyConnection, after: Watermark | None, delivered: DeliveryResult | None
-    ) -> Watermark | None:
+    def _held(self, con: duckdb.DuckDBPyConnection, after: Watermark | None) -> Watermark | None:
         """The checkpoint to commit once delivery refused some documents: not past any of them."""
-        refused = frozenset(f.id for f in delivered.failed if f.operation == "upsert") if delivered else frozenset()
-        held = held_for_refused(con, after, refused)
+        held = held_for_refused(con, after)
         if held is not None and after is not None and held != after:
             self.report.watermark_after = held.to_json()
             self.report.notes.append(
@@ -377,7 +376,6 @@ class _Run:
 
     def _commit(self, after: Watermark | None, outcome: PullOutcome, delivered: DeliveryResult | None) -> Commit:
         plan, report = self.plan, self.report
-        failed = delivered.failed if delivered else ()
         report.duration_seconds = time.monotonic() - self.t0
         return Commit(
             run_id=report.run_id,
@@ -389,8 +387,6 @@ class _Run:
             soft_delete=self.soft,
             watermark=after,
             hash_algorithm=HASH_ALGORITHM,
-            failed_upserts=frozenset(f.id for f in failed if f.operation == "upsert"),
-            failed_deletes=frozenset(f.id for f in failed if f.operation == "delete"),
             source=outcome.commit,
         )
 

@@ -67,8 +67,8 @@ class PushCommit:
     retried: dict[str, retry.Event] = field(default_factory=dict)
     """Kept events this drain took again (by raw id): refused again, they are kept again."""
 
-    def write(self, con: duckdb.DuckDBPyConnection, unsettled: frozenset[str]) -> None:
-        raw_ids = retry.refused_raw_ids(con, unsettled)
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        raw_ids = retry.refused_raw_ids(con)
         found = retry.queued(self.path, raw_ids, self.start, self.position)
         kept = [found.get(raw_id) or self.retried.get(raw_id) for raw_id in raw_ids]
         retry.keep(con, [event for event in kept if event is not None])

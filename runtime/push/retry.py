@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from runtime.db import one
 from runtime.push.queue import connect
+from runtime.state.refused import TABLE as REFUSED
+from runtime.state.refused import any_refused
 
 TABLE = "st.source_push_retry"
 _LOOKUP_CHUNK = 500
@@ -47,19 +48,15 @@ def load(con: duckdb.DuckDBPyConnection, has_state: bool) -> dict[str, Event]:
     return {str(r[2]): Event(int(r[0]), str(r[1]), str(r[2]), r[3], float(r[4])) for r in rows}
 
 
-def refused_raw_ids(con: duckdb.DuckDBPyConnection, refused: frozenset[str]) -> list[str]:
-    """The raw ids of this run's events behind the refused document ids: upserts from `keys`, deletes from
-    `explicit` (the engine's staged tables)."""
-    if not refused:
+def refused_raw_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The raw ids of this run's events behind the refused documents: upserts from `keys`, deletes from
+    `explicit` (the engine's staged tables, `refused` among them)."""
+    if not any_refused(con):
         return []
-    con.register("_refused_ids", pa.table({"id": pa.array(sorted(refused), pa.string())}))
-    try:
-        rows = con.execute(
-            "SELECT coalesce(raw_id, id) FROM keys WHERE id IN (SELECT id FROM _refused_ids) UNION"
-            " SELECT raw_id FROM explicit WHERE id IN (SELECT id FROM _refused_ids)"
-        ).fetchall()
-    finally:
-        con.unregister("_refused_ids")
+    rows = con.execute(
+        f"SELECT coalesce(raw_id, id) FROM keys WHERE id IN (SELECT id FROM {REFUSED}) UNION"
+        f" SELECT raw_id FROM explicit WHERE id IN (SELECT id FROM {REFUSED})"
+    ).fetchall()
     return sorted(str(row[0]) for row in rows)
 
 

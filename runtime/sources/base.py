@@ -76,10 +76,11 @@ class PullContext:
 class SourceCommit(Protocol):
     """A source's own state change, applied with the run's commit."""
 
-    def write(self, con: duckdb.DuckDBPyConnection, unsettled: frozenset[str]) -> None:
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
         """Inside the state transaction (`st` attached, writable): create and update the source's own tables,
-        named `st.source_*`. Raise to abort the whole commit. `unsettled`: ids of documents whose upsert or
-        delete delivery did not accept; the state records neither, so the next run must produce them again."""
+        named `st.source_*`. Raise to abort the whole commit. The engine's staged tables are readable, `refused`
+        among them (`runtime.state.refused`): documents delivery did not accept, which the state does not record
+        as done, so the next run must produce them again."""
         ...
 
     def committed(self) -> None:

@@ -12,10 +12,11 @@ timestamps -> TIMESTAMPTZ (compared as instants), other strings -> VARCHAR. The 
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from runtime.db import one
 from runtime.errors import MappingError, StateError
+from runtime.state.refused import TABLE as REFUSED
+from runtime.state.refused import any_refused
 from runtime.state.watermark import Watermark, checked_type
 
 _FLOATS = ("FLOAT", "REAL", "FLOAT4")
@@ -113,28 +114,22 @@ def _json_after(con: duckdb.DuckDBPyConnection, field: str, before: Watermark | 
     return Watermark(field=field, type=kind, text=text, json=True)
 
 
-def held_for_refused(
-    con: duckdb.DuckDBPyConnection, after: Watermark | None, refused: frozenset[str]
-) -> Watermark | None:
-    """`after`, held back to the lowest watermark of the records whose documents delivery refused.
+def held_for_refused(con: duckdb.DuckDBPyConnection, after: Watermark | None) -> Watermark | None:
+    """`after`, held back to the lowest watermark of the records whose upserts delivery refused (`refused`).
 
     The state does not record a refused document, but an incremental run reads only from the checkpoint on: had
     it moved past the record, the next run would never read it again. The boundary is inclusive (`>=`), so the
     next run reads the refused record again; what it re-reads unchanged is deduplicated by content hash."""
-    if after is None or not refused:
+    if after is None or not any_refused(con):
         return after
     value = "json_extract_string(wm, '$')" if after.json else "wm"
     typed = f"CAST({value} AS {after.type})"
-    con.register("_refused_ids", pa.table({"id": pa.array(sorted(refused), pa.string())}))
-    try:
-        row = one(
-            con,
-            f"SELECT {_exact_text(after.type, f'arg_min({value}, {typed})')}, min({typed}) < CAST(? AS {after.type})"
-            " FROM keys WHERE wm IS NOT NULL AND id IN (SELECT id FROM _refused_ids)",
-            [after.text],
-        )
-    finally:
-        con.unregister("_refused_ids")
+    row = one(
+        con,
+        f"SELECT {_exact_text(after.type, f'arg_min({value}, {typed})')}, min({typed}) < CAST(? AS {after.type})"
+        f" FROM keys WHERE wm IS NOT NULL AND id IN (SELECT id FROM {REFUSED} WHERE operation = 'upsert')",
+        [after.text],
+    )
     if row is None or row[0] is None or not row[1]:
         return after
     return Watermark(field=after.field, type=after.type, text=str(row[0]), json=after.json)

@@ -24,16 +24,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from runtime.db import one
 from runtime.errors import StateError
+from runtime.state.refused import TABLE as REFUSED
+from runtime.state.refused import any_refused
 from runtime.state.watermark import Watermark, checked_type
 
 if TYPE_CHECKING:  # the seam imports the watermark type from here
@@ -72,10 +72,6 @@ class Commit:
     soft_delete: bool
     watermark: Watermark | None
     hash_algorithm: str
-    failed_upserts: frozenset[str] = frozenset()
-    """Document ids delivery did not accept: not recorded, so the next run sends them again."""
-    failed_deletes: frozenset[str] = frozenset()
-    """Document ids delivery could not delete: kept as live, so the next run deletes them again."""
     source: SourceCommit | None = None
 
 
@@ -194,7 +190,9 @@ class StateStore:
         return {str(r[0]): str(r[1]) for r in con.execute("SELECT run_id, report FROM st.runs").fetchall()}
 
     def commit(self, con: duckdb.DuckDBPyConnection, change: Commit) -> None:
-        """Apply a run to the state in one transaction. Reads the staged `docs`, `keys` and `missing` tables."""
+        """Apply a run to the state in one transaction. Reads the staged `docs`, `keys`, `missing` and `refused`
+        tables: a refused upsert is not recorded, so the next run sends it again; a refused delete leaves the
+        document live, so the next run deletes it again."""
         created = not self._attached
         try:
             if created:
@@ -204,7 +202,7 @@ class StateStore:
                 self._attached = True
             # Before the transaction: it edits the run's scratch tables, and one DuckDB transaction may write to
             # only one database (the state, `st`).
-            _exclude_failed(con, change)
+            _exclude_refused(con)
             con.execute("BEGIN TRANSACTION")
             con.execute(_SCHEMA)
             if created:
@@ -229,7 +227,7 @@ class StateStore:
                 [change.run_id, change.started_at, change.plan_hash, change.report_json],
             )
             if change.source is not None:
-                change.source.write(con, change.failed_upserts | change.failed_deletes)
+                change.source.write(con)
             con.execute("COMMIT")
         except (duckdb.Error, OSError) as exc:
             _rollback(con)
@@ -303,19 +301,11 @@ class StateStore:
             )
 
 
-def _exclude_failed(con: duckdb.DuckDBPyConnection, change: Commit) -> None:
+def _exclude_refused(con: duckdb.DuckDBPyConnection) -> None:
     """Forget what delivery did not accept, so the state still says it is to be done."""
-    for table, ids in (("docs", change.failed_upserts), ("missing", change.failed_upserts | change.failed_deletes)):
-        if ids:
-            _delete_ids(con, table, ids)
-
-
-def _delete_ids(con: duckdb.DuckDBPyConnection, table: str, ids: Iterable[str]) -> None:
-    con.register("failed_ids", pa.table({"id": pa.array(sorted(ids), pa.string())}))
-    try:
-        con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM failed_ids)")
-    finally:
-        con.unregister("failed_ids")
+    if any_refused(con):
+        con.execute(f"DELETE FROM docs WHERE id IN (SELECT id FROM {REFUSED} WHERE operation = 'upsert')")
+        con.execute(f"DELETE FROM missing WHERE id IN (SELECT id FROM {REFUSED})")
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -134,6 +134,7 @@ def test_a_json_watermark_is_held_in_its_own_type_and_text() -> None:
     import duckdb
 
     from runtime.state.checkpoint import held_for_refused
+    from runtime.state.refused import stage_refused
     from runtime.state.watermark import Watermark
 
     con = duckdb.connect()
@@ -142,8 +143,13 @@ def test_a_json_watermark_is_held_in_its_own_type_and_text() -> None:
         " ('b', '\"2024-05-02T08:00:00+02:00\"'::JSON), ('c', '\"2024-05-02T07:00:00Z\"'::JSON)) t(id, wm)"
     )
     after = Watermark(field="updated", type="TIMESTAMPTZ", text="2024-05-03T00:00:00Z", json=True)
-    held = held_for_refused(con, after, frozenset({"a", "b", "c"}))
+    stage_refused(con, [("a", "upsert"), ("b", "upsert"), ("c", "upsert")])
+    held = held_for_refused(con, after)
     # compared as instants (08:00+02:00 is 06:00Z, before 07:00Z), kept as the record wrote it
     assert held == Watermark(field="updated", type="TIMESTAMPTZ", text="2024-05-02T08:00:00+02:00", json=True)
-    assert held_for_refused(con, after, frozenset()) == after
-    assert held_for_refused(con, after, frozenset({"unknown"})) == after
+    stage_refused(con, [])
+    assert held_for_refused(con, after) == after
+    stage_refused(con, [("unknown", "upsert")])
+    assert held_for_refused(con, after) == after
+    stage_refused(con, [("b", "delete")])  # a refused delete holds nothing: the record is not read for it
+    assert held_for_refused(con, after) == after

@@ -18,6 +18,8 @@ import duckdb
 import pyarrow as pa
 
 from compiler.plan import Plan, to_data
+from runtime.state.refused import TABLE as REFUSED
+from runtime.state.refused import any_refused
 
 TABLE = "st.source_files"
 
@@ -62,7 +64,7 @@ class CatalogueCommit:
         self.entries = entries
         self.reader = reader
 
-    def write(self, con: duckdb.DuckDBPyConnection, unsettled: frozenset[str]) -> None:
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {TABLE} (path VARCHAR PRIMARY KEY, size_bytes BIGINT, mtime_ns BIGINT,"
             " content_hash VARCHAR, reader VARCHAR)"
@@ -71,7 +73,7 @@ class CatalogueCommit:
         # A file is carried next time only if the state now holds what this run made of it: a document whose
         # upsert (this run's record, in `keys`) or delete (a known document, in `known`) delivery refused is
         # still to be done, and its file must be read again, else carrying it would count the document as seen.
-        pending = _parts_of(con, unsettled)
+        pending = _refused_parts(con)
         entries = [e for e in self.entries if e.path not in pending]
         if not entries:
             return
@@ -94,16 +96,12 @@ class CatalogueCommit:
         """Nothing to release: the files are never moved or deleted."""
 
 
-def _parts_of(con: duckdb.DuckDBPyConnection, ids: frozenset[str]) -> set[str]:
-    """The parts (files) the documents `ids` came from this run, or were known from before it."""
-    if not ids:
+def _refused_parts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The parts (files) the refused documents came from this run, or were known from before it."""
+    if not any_refused(con):
         return set()
-    con.register("_unsettled_ids", pa.table({"id": pa.array(sorted(ids), pa.string())}))
-    try:
-        rows = con.execute(
-            "SELECT part FROM keys WHERE id IN (SELECT id FROM _unsettled_ids) UNION"
-            " SELECT part FROM known WHERE id IN (SELECT id FROM _unsettled_ids)"
-        ).fetchall()
-    finally:
-        con.unregister("_unsettled_ids")
+    rows = con.execute(
+        f"SELECT part FROM keys WHERE id IN (SELECT id FROM {REFUSED}) UNION"
+        f" SELECT part FROM known WHERE id IN (SELECT id FROM {REFUSED})"
+    ).fetchall()
     return {str(row[0]) for row in rows if row[0] is not None}

@@ -14,6 +14,7 @@ from runtime.push.drain import PushCommit, PushDrain
 from runtime.push.queue import queue_path
 from runtime.push.writer import QueueWriter, Submission
 from runtime.sources import PullContext, open_pull
+from runtime.state.refused import stage_refused
 from tests.runtime.push.pushplans import push_plan, upsert
 
 
@@ -90,7 +91,8 @@ def test_the_position_in_state_is_where_the_next_drain_starts_and_committed_trim
     commit = pull.outcome().commit
     pull.close()
     assert commit is not None
-    commit.write(state, frozenset())  # what the engine does inside its state transaction
+    stage_refused(state, [])  # what the engine does after delivery (nothing refused),
+    commit.write(state)  # then inside its state transaction
     enqueue(writer, plan, [upsert("C")], "k2")
     # A run that never reached committed(): the position alone keeps A and B from draining twice.
     again = open_pull(context(plan, tmp_path, state))
@@ -112,7 +114,8 @@ def test_a_queue_made_anew_drains_from_its_start(tmp_path: Path) -> None:
     drain_all(pull)
     commit = pull.outcome().commit
     assert commit is not None
-    commit.write(state, frozenset())
+    stage_refused(state, [])
+    commit.write(state)
     pull.close()
     for leftover in tmp_path.glob(f"{plan.name}.push.sqlite*"):
         leftover.unlink()
@@ -145,7 +148,8 @@ def test_an_event_that_no_longer_maps_goes_to_the_dead_letters_and_the_rest_drai
     assert any(
         "push event 2 (id 'B') moved to the dead letters: record 'B': the uri template failed" in n for n in ctx.notes
     )
-    commit.write(ctx.state, frozenset())
+    stage_refused(ctx.state, [])
+    commit.write(ctx.state)
     rows = ctx.state.execute("SELECT seq, raw_id, reason, record FROM st.source_push_dead_letters").fetchall()
     assert rows[0][:2] == (2, "B")
     assert "UndefinedError" in rows[0][2]
