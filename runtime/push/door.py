@@ -20,9 +20,8 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from compiler.plan import Plan, Template
+from runtime import exact_json
 from runtime.errors import MappingError
-from runtime.exact_json import dumps as dumps_exact
-from runtime.exact_json import loads as loads_exact
 from runtime.map.jinja import render_jinja_columns
 from runtime.map.paths import lookup
 from runtime.sources.base import DOCUMENT_KEY, json_records
@@ -126,7 +125,7 @@ class Door:
         if self.jinja:
             # The engine's own renderer (sandboxed, strict undefined) on this one record: the door and the run
             # cannot disagree about a template.
-            table = pa.Table.from_batches([json_records([dumps_exact(record)])])
+            table = pa.Table.from_batches([json_records([exact_json.dumps(record)])])
             try:
                 render_jinja_columns(table, self.jinja, id_field, json_records=True)
             except MappingError as exc:
@@ -170,7 +169,7 @@ class Door:
         return QueuedEvent("UPSERT", raw_id, self._sized({DOCUMENT_KEY: document}))
 
     def _sized(self, record: object) -> bytes:
-        text = dumps_exact(record)
+        text = exact_json.dumps(record)
         if len(text) > self.max_record_bytes:
             raise RecordTooLarge(
                 f"the record is {len(text)} bytes as JSON; the limit is {self.max_record_bytes}: move large content"
@@ -188,7 +187,7 @@ def check_queued(door: Door, op: Op, record: bytes | str | None) -> str | None:
     if op == "DELETE" or record is None:
         return None
     try:
-        parsed = loads_exact(record)
+        parsed = exact_json.loads(record)
         document = parsed.get(DOCUMENT_KEY) if isinstance(parsed, dict) else None
         if isinstance(document, dict):
             door.check_document(document)
@@ -234,5 +233,5 @@ def _json_type(value: object) -> str:
 
 
 def _short(value: object) -> str:
-    text = dumps_exact(value).decode() if value is not None else "missing"
+    text = exact_json.dumps(value).decode() if value is not None else "missing"
     return text if len(text) <= 40 else text[:37] + "..."

@@ -127,9 +127,9 @@ class PushDrain:
         self.dead: list[DeadLetter] = []
         self.upserts = 0
         self.superseded = 0
-        self.retried: dict[str, retry.Event] = {}
-        self.waiting: dict[str, retry.Event] = {}
-        """Events refused by delivery before, to take again unless this drain holds a newer event for the id."""
+        self.kept: dict[str, retry.Event] = {}
+        """Events refused by delivery before, by raw id: loaded at open, then the ones this drain took again (a
+        newer event for the id replaces a kept one)."""
         self.con: sqlite3.Connection | None = None
         self.queue_id: str | None = None
         state_queue, self.position = stored_position(context)
@@ -148,7 +148,7 @@ class PushDrain:
                 self.position = 0
             row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
             self.high_water = max(self.position, int(row[0]))
-            self.waiting = retry.load(context.state, context.has_state)  # here: the engine's connection is free
+            self.kept = retry.load(context.state, context.has_state)  # here: the engine's connection is free
         except sqlite3.Error as exc:
             self.close()
             raise SourceError(f"cannot read the push queue {path}: {exc}") from None
@@ -158,8 +158,7 @@ class PushDrain:
         return "json"
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        waiting = dict(self.waiting)
-        if self.con is None or (self.high_water <= self.position and not waiting):
+        if self.con is None or (self.high_water <= self.position and not self.kept):
             yield json_records([])
             return
         try:
@@ -171,21 +170,20 @@ class PushDrain:
             yielded = False
             while rows := cursor.fetchmany(BATCH_RECORDS):
                 for seq, op, raw_id, record, received_at in rows:
-                    waiting.pop(str(raw_id), None)  # a newer event for the id replaces a kept one
+                    self.kept.pop(str(raw_id), None)  # a newer event for the id replaces a kept one
                     self._take(records, int(seq), str(op), str(raw_id), record, float(received_at))
                 if len(records) >= BATCH_RECORDS:
                     yield json_records(records)
                     yielded, records = True, []
                     if self.context.progress is not None:
                         self.context.progress(self.upserts)
-            for event in waiting.values():
+            for event in self.kept.values():
                 self._take(records, event.seq, event.op, event.raw_id, event.record, event.received_at)
-            self.retried = waiting
             if records or not yielded:
                 yield json_records(records)
         except sqlite3.Error as exc:
             raise SourceError(f"reading the push queue {self.path} failed: {exc}") from None
-        self.superseded = int(total) + len(waiting) - self.upserts - len(self.deletes) - len(self.dead)
+        self.superseded = int(total) + len(self.kept) - self.upserts - len(self.deletes) - len(self.dead)
         self._notes()
 
     def _take(self, records: list[str], seq: int, op: str, raw_id: str, record: str | None, received: float) -> None:
@@ -206,8 +204,8 @@ class PushDrain:
             f"push queue: events {self.position + 1}..{self.high_water}: {self.upserts} upserts,"
             f" {len(self.deletes)} deletes, {self.superseded} superseded by a later event for the same id"
         )
-        if self.retried:
-            notes.append(f"push queue: {len(self.retried)} event(s) refused by delivery before, sent again")
+        if self.kept:
+            notes.append(f"push queue: {len(self.kept)} event(s) refused by delivery before, sent again")
         for dead in self.dead[:NAMED_DEAD_LETTERS]:
             notes.append(
                 f"push event {dead.seq} (id {dead.raw_id!r}) moved to the dead letters: {dead.reason};"
@@ -221,7 +219,7 @@ class PushDrain:
     def outcome(self) -> PullOutcome:
         if self.queue_id is None:
             return PullOutcome(complete=False)
-        commit = PushCommit(self.path, self.queue_id, self.position, self.high_water, self.dead, self.retried)
+        commit = PushCommit(self.path, self.queue_id, self.position, self.high_water, self.dead, self.kept)
         return PullOutcome(complete=False, deletes=tuple(self.deletes), commit=commit)
 
     def close(self) -> None:
