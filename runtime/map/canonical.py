@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from compiler.plan import Plan
 from runtime.map.fields import RECORD, clean_principals, json_principals
-from runtime.map.sql import json_line, literal
+from runtime.map.json_text import Text, acl_member, json_line, json_object, value
+from runtime.map.sql import literal
 
 _DOCUMENT = f"json_extract({RECORD}, '$.__document')"
 
@@ -34,11 +35,11 @@ def line_sql(plan: Plan) -> str:
     struct = f"json_merge_patch(coalesce(NULLIF({_field('metadata')}, 'null'::JSON), '{{}}'), {own})"
     mime = f"coalesce({_text('mime_type')}, {literal(plan.mapping.mime_type)})"
     content = [
-        literal('{"mimeType":'),
-        f"CAST(to_json({mime}) AS VARCHAR)",
-        literal(',"rawBytes":"'),
+        Text('{"mimeType":'),
+        *value(mime),
+        Text(',"rawBytes":"'),
         f"to_base64(encode(coalesce({_text('content')}, '')))",
-        literal('"}'),
+        Text('"}'),
     ]
     users = clean_principals(json_principals(_field("acl_users"), "acl_users"))
     groups = clean_principals(json_principals(_field("acl_groups"), "acl_groups"))
@@ -46,9 +47,7 @@ def line_sql(plan: Plan) -> str:
         f"list_concat(list_transform({users}, lambda x: to_json({{'userId': x}})),"
         f" list_transform({groups}, lambda x: to_json({{'groupId': x}})))"
     )
-    top = f"'id': c.__gs_id, 'structData': {struct}"
-    with_acl = f"to_json({{{top}, 'aclInfo': {{'readers': [{{'principals': {listed}}}]}}}})"
-    document = f"CASE WHEN len({listed}) = 0 THEN to_json({{{top}}}) ELSE {with_acl} END"
+    document = json_object([("id", value("c.__gs_id")), ("structData", value(struct))], [acl_member(listed)])
     return json_line(document, content)
 
 

@@ -30,7 +30,8 @@ from runtime.errors import ConfigError
 from runtime.map import canonical
 from runtime.map.fields import ColumnAccess, FieldAccess, JsonAccess
 from runtime.map.ids import document_id_sql, raw_id_sql
-from runtime.map.sql import col, ident, json_line, literal
+from runtime.map.json_text import Piece, Text, acl_member, concat_sql, json_line, json_object, value
+from runtime.map.sql import col, ident, literal
 from runtime.map.templates import rendered_column, template_sql
 from runtime.sources.base import CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN, RecordFormat
 
@@ -74,25 +75,25 @@ def mapping_fingerprint(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _content(plan: Plan, access: FieldAccess, columns: frozenset[str]) -> tuple[list[str] | None, list[str]]:
-    """(SQL pieces of the `content` member's JSON text, or None; what the hash must cover for it).
+def _content(plan: Plan, access: FieldAccess, columns: frozenset[str]) -> tuple[list[Piece] | None, list[str]]:
+    """(pieces of the `content` member's JSON text, or None; what the hash must cover for it).
 
-    Built as text, not with DuckDB's JSON functions: base64 needs no escaping, and the JSON functions hold many
+    The base64 goes in as text, not through `to_json`: it needs no escaping, and the JSON functions hold many
     copies of a large value per chunk (1 MiB documents: gigabytes per thread, measured)."""
     mapping = plan.mapping
     mime = literal(mapping.mime_type)
     if MIME_TYPE_COLUMN in columns:
         mime = f"coalesce({col(MIME_TYPE_COLUMN)}, {mime})"
-    head = [literal('{"mimeType":'), f"CAST(to_json({mime}) AS VARCHAR)"]
+    head: list[Piece] = [Text('{"mimeType":'), *value(mime)]
     supplied = [name for name in (CONTENT_COLUMN, CONTENT_URI_COLUMN, MIME_TYPE_COLUMN) if name in columns]
 
-    def inline(base64: str) -> list[str]:
-        return [*head, literal(',"rawBytes":"'), base64, literal('"}')]
+    def inline(base64: str) -> list[Piece]:
+        return [*head, Text(',"rawBytes":"'), base64, Text('"}')]
 
-    linked = [*head, literal(',"uri":'), f"CAST(to_json({col(CONTENT_URI_COLUMN)}) AS VARCHAR)", "'}'"]
+    linked = [*head, Text(',"uri":'), *value(col(CONTENT_URI_COLUMN)), Text("}")]
     raw = inline(f"to_base64({col(CONTENT_COLUMN)})")
     if CONTENT_COLUMN in columns and CONTENT_URI_COLUMN in columns:
-        either = f"CASE WHEN {col(CONTENT_COLUMN)} IS NOT NULL THEN concat({', '.join(raw)}) ELSE concat({', '.join(linked)}) END"
+        either = f"CASE WHEN {col(CONTENT_COLUMN)} IS NOT NULL THEN {concat_sql(raw)} ELSE {concat_sql(linked)} END"
         return [either], supplied
     if CONTENT_COLUMN in columns:
         return raw, supplied
@@ -140,38 +141,34 @@ def compile_mapping(plan: Plan, schema: pa.Schema, record_format: RecordFormat =
         for variable in template.variables:
             access.require(variable, f"template variable {{{{ {variable} }}}}")
 
-    # structData keys and their SQL values, in output order.
-    struct: list[tuple[str, str]] = []
+    # structData keys and the pieces of their values' JSON text, in output order.
+    struct: list[tuple[str, list[Piece]]] = []
     if mapping.title_field:
         title = access.text(access.require(mapping.title_field, "title field"))
-        struct.append(("title", f"coalesce({title}, '')"))
+        struct.append(("title", value(f"coalesce({title}, '')")))
     if mapping.uri:
-        struct.append(("uri", template_sql(mapping.uri, "uri", access)))
+        struct.append(("uri", value(template_sql(mapping.uri, "uri", access))))
     reserved = {key for key, _ in struct} | {plan.reconciliation.soft_delete_flag_field}
     reserved.add(plan.reconciliation.soft_delete_time_field)
     for field in mapping.metadata_fields:
         if field in reserved:
             raise ConfigError(f"metadata field {field!r} collides with a structData key the runtime writes")
-        struct.append((field, access.value(access.require(field, "metadata field"))))
-    soft = plan.reconciliation.delete_policy == "soft_delete_only"
-    struct_args = [f"{literal(key)}: {value}" for key, value in struct]
-    if soft:
-        struct_args.append(f"{literal(plan.reconciliation.soft_delete_flag_field)}: false")
+        struct.append((field, value(access.value(access.require(field, "metadata field")))))
+    if plan.reconciliation.delete_policy == "soft_delete_only":
+        struct.append((plan.reconciliation.soft_delete_flag_field, [Text("false")]))
 
-    # Documents are DuckDB structs rendered by to_json (twice as fast as nested json_object calls), with the
-    # content appended as text (see `_content`).
-    top = ["'id': c.__gs_id", f"'structData': {{{', '.join(struct_args)}}}"]
+    # Documents are built as text (`runtime.map.json_text`), content first (see `_content`).
     content, content_columns = _content(plan, access, columns)
     principals: list[str] = []
     for acl_field, key in ((mapping.acl_users_field, "userId"), (mapping.acl_groups_field, "groupId")):
         if acl_field:
             items = access.principals(access.require(acl_field, "ACL field"))
             principals.append(f"list_transform({items}, lambda x: to_json({{{literal(key)}: x}}))")
-    document = f"to_json({{{', '.join(top)}}})"
-    if principals:
-        listed = principals[0] if len(principals) == 1 else f"list_concat({', '.join(principals)})"
-        with_acl = f"to_json({{{', '.join(top)}, 'aclInfo': {{'readers': [{{'principals': {listed}}}]}}}})"
-        document = f"CASE WHEN len({listed}) = 0 THEN {document} ELSE {with_acl} END"
+    listed = principals[0] if len(principals) == 1 else f"list_concat({', '.join(principals)})"
+    document = json_object(
+        [("id", value("c.__gs_id")), ("structData", json_object(struct) if struct else [Text("{}")])],
+        [acl_member(listed)] if principals else [],
+    )
     line = json_line(document, content)
     hash_sql = _hash_sql(plan, access, templates, content_columns)
 
