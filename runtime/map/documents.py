@@ -166,7 +166,7 @@ def compile_mapping(plan: Plan, schema: pa.Schema, record_format: RecordFormat =
             principals.append(f"list_transform({items}, lambda x: to_json({{{literal(key)}: x}}))")
     listed = principals[0] if len(principals) == 1 else f"list_concat({', '.join(principals)})"
     document = json_object(
-        [("id", value("c.__gs_id")), ("structData", json_object(struct) if struct else [Text("{}")])],
+        [("id", value("c.__gs_id")), ("structData", json_object(struct))],
         [acl_member(listed)] if principals else [],
     )
     line = json_line(document, content)

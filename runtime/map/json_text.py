@@ -38,7 +38,7 @@ def json_object(members: Sequence[tuple[str, Sequence[Piece]]], optional: Sequen
     """A JSON object from (key, pieces of the value's text), in order, then the `optional` members: SQL whose
     value is either '' or a member's text with its leading comma (see `acl_member`)."""
     if not members:
-        raise ValueError("json_object: an object needs at least one member")
+        return [Text("{}")]
     pieces: list[Piece] = []
     for index, (key, member) in enumerate(members):
         pieces.append(Text(("{" if index == 0 else ",") + json.dumps(key, ensure_ascii=False) + ":"))
@@ -77,7 +77,7 @@ def json_line(document: Sequence[Piece], content: Sequence[Piece] | None = None)
     if content is None:
         return concat_sql([*document, Text("\n")])
     first = document[0]
-    if not (isinstance(first, Text) and first.text.startswith("{")):
-        raise ValueError("json_line: the document must be the pieces of a JSON object (from json_object)")
+    if not (isinstance(first, Text) and first.text.startswith('{"')):
+        raise ValueError("json_line: the document must be the pieces of a JSON object with a member (json_object)")
     opened = [Text('{"content":'), *content, Text("," + first.text[1:])]
     return concat_sql([*opened, *document[1:], Text("\n")])

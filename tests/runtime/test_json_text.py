@@ -88,5 +88,10 @@ def test_adjacent_literals_are_merged_into_one_concat_argument() -> None:
 def test_a_document_must_be_an_object() -> None:
     with pytest.raises(ValueError, match="JSON object"):
         json_line(["x"], [Text("{}")])
-    with pytest.raises(ValueError, match="at least one member"):
-        json_object([])
+    with pytest.raises(ValueError, match="with a member"):
+        json_line(json_object([]), [Text("{}")])
+
+
+def test_an_object_without_members_is_empty(con: duckdb.DuckDBPyConnection) -> None:
+    assert _one(con, concat_sql(json_object([]))) == "{}"
+    assert _one(con, json_line(json_object([("s", json_object([]))]))) == '{"s":{}}\n'
