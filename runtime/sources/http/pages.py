@@ -222,6 +222,20 @@ class CountingPager(SinglePage):
             )
 
 
+def body_paths(source: HttpSource) -> tuple[str, ...]:
+    """The paths of a page's body its pager reads (the page parser decodes these and the records only)."""
+    style = source.pagination
+    if isinstance(style, NoPagination | LinkHeaderPagination):
+        return ()
+    if isinstance(style, CursorPagination):
+        return (style.next_cursor_path,)
+    if isinstance(style, NextLinkPagination):
+        return (style.next_link_path,)
+    if isinstance(style, PageNumberPagination | OffsetPagination):
+        return (style.total_path,) if style.total_path is not None else ()
+    assert_never(style)
+
+
 def pager_for(source: HttpSource, base: Params) -> Pager:
     """The pager of the plan's pagination style; `base` are the query parameters of every computed request."""
     style = source.pagination

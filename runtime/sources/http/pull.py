@@ -14,13 +14,15 @@ import itertools
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from compiler.plan import HttpSource, OffsetPagination, PageNumberPagination
+from runtime import exact_json
 from runtime.errors import SourceError
 from runtime.progress import ProgressLine
 from runtime.sources.base import RECORD_COLUMN, PullContext, PullOutcome, RecordFormat
@@ -28,8 +30,8 @@ from runtime.sources.http.ahead import Ahead
 from runtime.sources.http.auth import BearerToken, ClientCredentials, Credentials, SendToken
 from runtime.sources.http.checkpoint import request_checkpoint
 from runtime.sources.http.client import Fetcher, PageRequest, open_client, shown_url
-from runtime.sources.http.pages import Pager, pager_for
-from runtime.sources.http.records import ParsedPage, parse_page
+from runtime.sources.http.pages import Pager, body_paths, pager_for
+from runtime.sources.http.records import PageParser, ParsedPage, RecordText, not_an_object
 from runtime.sources.http.retry import Deadline
 
 BATCH_RECORDS = 1_000
@@ -44,14 +46,61 @@ BATCH_BYTES = 8 << 20
 Fetched = tuple[PageRequest, httpx.Response, ParsedPage]
 
 
-def records_batch(texts: list[bytes]) -> pa.RecordBatch:
+def records_batch(texts: Sequence[RecordText]) -> pa.RecordBatch:
     """`json_records(texts)`, built from one buffer and its offsets: a third of the time of converting each bytes
-    object (the texts are orjson's output, so valid UTF-8; `validate` checks it anyway, in C)."""
+    object. Raises pyarrow.ArrowInvalid when a text is not UTF-8 (checked in C, for the whole batch)."""
     offsets = array.array("i", [0])
     offsets.extend(itertools.accumulate(map(len, texts)))
     column = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts)))
     column.validate(full=True)
     return pa.RecordBatch.from_arrays([column], names=[RECORD_COLUMN])
+
+
+class _Gathered:
+    """Records of consecutive pages, on their way into one batch, with the pages they came from: a record that
+    is not UTF-8 or not an object is found once per batch, and named by its page."""
+
+    def __init__(self) -> None:
+        self.texts: list[RecordText] = []
+        self.pages: list[tuple[str, int]] = []  # (where, records)
+        self.size = 0
+
+    def add(self, where: str, records: Sequence[RecordText]) -> None:
+        self.texts.extend(records)
+        self.pages.append((where, len(records)))
+        self.size += sum(map(len, records))
+
+    def batch(self) -> pa.RecordBatch:
+        try:
+            batch = records_batch(self.texts)
+        except pa.ArrowInvalid:
+            index = next(i for i, text in enumerate(self.texts) if not _utf8(text))
+            where, number = self._page_of(index)
+            raise SourceError(
+                f"{where}: the response is not JSON (record {number} holds bytes that are not UTF-8); nothing was "
+                "changed: check the URL and that the API answers with JSON in UTF-8"
+            ) from None
+        objects = pc.starts_with(batch.column(0), "{")
+        if batch.num_rows and not pc.all(objects).as_py():
+            index = pc.index(objects, False).as_py()
+            raise not_an_object(*self._page_of(index), exact_json.loads(bytes(self.texts[index])))
+        return batch
+
+    def _page_of(self, index: int) -> tuple[str, int]:
+        """The page of the batch's record `index` and the record's number (1-based) in it."""
+        for where, count in self.pages:
+            if index < count:
+                return where, index + 1
+            index -= count
+        raise AssertionError("unreachable: the index is within the batch")  # pragma: no cover
+
+
+def _utf8(text: RecordText) -> bool:
+    try:
+        bytes(text).decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _concurrency(source: HttpSource) -> int:
@@ -86,6 +135,7 @@ class HttpPull:
         credentials = _credentials(context, source, self._send_token)
         self.fetcher = Fetcher(source, self.sender, credentials, self.deadline, checkpoint.body, secret, sleep)
         self.pager: Pager = pager_for(source, checkpoint.params)
+        self.parser = PageParser(source.records_path, body_paths(source))
         self.executor: ThreadPoolExecutor | None = None
         self.ahead: Ahead[pa.RecordBatch] | None = None
         self.pages = self.records = 0
@@ -112,8 +162,8 @@ class HttpPull:
     def _get(self, request: PageRequest) -> Fetched:
         self._check_cap(request)
         response = self.fetcher.fetch(request)
-        where = f"page {request.number} ({self.source.method} {shown_url(response.url)})"
-        page = parse_page(response.content, self.source.records_path, where, response.headers.get("content-type"))
+        where = self._where(request, response)
+        page = self.parser.parse(response.content, where, response.headers.get("content-type"))
         return request, response, page
 
     def _concurrently(self, requests: list[PageRequest]) -> Iterator[Fetched]:
@@ -163,22 +213,23 @@ class HttpPull:
         return iter(self.ahead)
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
-        buffer: list[bytes] = []
-        size = 0
+        gathered = _Gathered()
         yielded = False
-        for _request, _response, page in self._fetched():
+        for request, response, page in self._fetched():
             self.pages += 1
             self.records += len(page.records)
-            buffer.extend(page.records)
-            size += sum(map(len, page.records))
+            gathered.add(self._where(request, response), page.records)
             self._progress()
-            if len(buffer) >= BATCH_RECORDS or size >= BATCH_BYTES:
-                yield records_batch(buffer)
-                buffer, size, yielded = [], 0, True
+            if len(gathered.texts) >= BATCH_RECORDS or gathered.size >= BATCH_BYTES:
+                yield gathered.batch()
+                gathered, yielded = _Gathered(), True
         self.pager.finish()
-        if buffer or not yielded:
-            yield records_batch(buffer)
+        if gathered.texts or not yielded:
+            yield gathered.batch()
         self._note()
+
+    def _where(self, request: PageRequest, response: httpx.Response) -> str:
+        return f"page {request.number} ({self.source.method} {shown_url(response.url)})"
 
     def _note(self) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-6)

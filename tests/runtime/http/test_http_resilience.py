@@ -148,6 +148,21 @@ def test_a_refused_connection_is_retried_then_fails(out: str) -> None:
         ),
         (b'{"items": [{"id": 1}, "two"]}', "application/json", r"page 2 .*record 2 is a string, not an object"),
         (b'{"items": null}', "application/json", r"page 2 .*neither an array"),
+        (
+            b'{"items": [{"id": 1, "t": "caf\xe9"}]}',
+            "application/json",
+            r"page 2 .*record 1 holds bytes that are not UTF-8",
+        ),
+        (
+            b'{"items": [{"id": 1, "t": ' + b"[" * 100_000 + b"]" * 100_000 + b"}]}",
+            "application/json",
+            "page 2 .*not JSON",
+        ),
+        (
+            b'{"items": [{"id": 1}, {"id": 2,}]}',
+            "application/json",
+            r"page 2 .*not JSON \(JSON is malformed: trailing comma",
+        ),
     ],
 )
 def test_a_malformed_page_fails_the_run_never_zero_records(

@@ -17,7 +17,7 @@ from runtime.errors import ConfigError, SourceError
 from runtime.sources.base import json_records
 from runtime.sources.http.auth import ClientCredentials
 from runtime.sources.http.pull import records_batch
-from runtime.sources.http.records import parse_page, records_of
+from runtime.sources.http.records import PageParser, lookup_path, parse_page, records_of
 from runtime.sources.http.retry import retry_after_seconds
 from runtime.state.watermark import Watermark
 from tests.runtime.http.httpplans import http_plan, http_source, pull
@@ -55,6 +55,52 @@ def test_records_of(body: Any, path: str | None, count: int) -> None:
 def test_records_are_compact_json_texts() -> None:
     page = parse_page(b'{"items": [{"id": 1, "t": "\\u00e9", "n": {"x": [true, null]}}]}', None, "page 1", None)
     assert page.records == ['{"id":1,"t":"é","n":{"x":[true,null]}}'.encode()]
+
+
+PAGES = [  # (body, recordsPath, the paths a pager reads)
+    (
+        b'{"meta": {"total": 3}, "items": [{"id": 1}, {"id": 2, "t": "\\u00e9"}], "other": [1, {"x": 2}]}',
+        None,
+        ["meta.total"],
+    ),
+    (b'  [ {"id": 1} ,\n {"id": 2, "n": {"x": [true, null]}} ]', None, []),
+    (b'{"data": {"results": [{"id": "a"}], "next": "c2"}, "links": {"self": "/x"}}', "data.results", ["data.next"]),
+    (b'{"data": {"results": [], "next": null}}', "data.results", ["data.next", "paging.cursor"]),
+    (b'{"data": {"results": [{"id": 7}]}, "big": 123456789012345678901234567890}', "data.results", ["big"]),
+    (b'{"data": {"results": [{"id": 7}]}}', "data.results", ["data"]),  # paths overlap: the full parse
+    (b'{"items": [{"id": 1}], "next": {"deep": 1}}', None, ["next.deep.er"]),  # not an object on the way
+]
+
+
+@pytest.mark.parametrize(("body", "path", "reads"), PAGES)
+def test_the_page_parser_reads_what_the_full_parse_reads(body: bytes, path: str | None, reads: list[str]) -> None:
+    fast = PageParser(path, reads).parse(body, "page 1", None)
+    full = parse_page(body, path, "page 1", None)
+    assert [json.loads(bytes(r)) for r in fast.records] == [json.loads(r) for r in full.records]
+    for read in reads:
+        assert lookup_path(fast.body, read) == lookup_path(full.body, read)
+
+
+def test_the_page_parser_keeps_each_record_as_the_api_sent_it() -> None:
+    body = b'{"total": 2, "items": [ {"id": 1, "t": "\\u00e9"},\n  {"id" : 2} ]}'
+    page = PageParser(None, ["total"]).parse(body, "page 1", None)
+    assert [bytes(r) for r in page.records] == [b'{"id": 1, "t": "\\u00e9"}', b'{"id" : 2}']  # spans, not re-encoded
+    assert page.body["total"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"items": {"id": 1}}', r"page 1: the response is an object \(keys: items\), neither an array"),
+        (b'{"meta": {"total": 2}}', "page 1: the response is an object \\(keys: meta\\)"),
+        (b'{"items": [1]', "page 1: the response is not JSON"),
+        (b'{"items": [], "meta": {"total": 1e999}}', "page 1: the response is not JSON"),
+        (b"<html>", "page 1: the response is not JSON"),
+    ],
+)
+def test_a_page_the_parser_cannot_read_gets_the_full_parse_and_its_error(body: bytes, expected: str) -> None:
+    with pytest.raises(SourceError, match=expected):
+        PageParser(None, ["meta.total"]).parse(body, "page 1", None)
 
 
 def test_nan_is_not_json() -> None:
