@@ -10,6 +10,7 @@ A file that changes while it is read fails the run, as does any file that cannot
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 
@@ -32,6 +33,32 @@ def mapped_fields(plan: Plan) -> list[str]:
     return [name for name in dict.fromkeys(names) if name is not None]
 
 
+HASH_THREADS = 2
+"""Files hashed at a time: xxhash releases the GIL, so two threads hash a folder in about half the time."""
+
+
+class _Hashes:
+    """Content hashes, computed on worker threads from `start` on; `of` waits for one (a failure raises there)."""
+
+    def __init__(self, folder: Folder) -> None:
+        self.folder = folder
+        self.pool = ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="file-hash")
+        self.started: dict[str, Future[str]] = {}
+
+    def start(self, entries: Sequence[FileEntry]) -> None:
+        for entry in entries:
+            self.started[entry.path] = self.pool.submit(self.folder.content_hash, entry)
+
+    def of(self, entry: FileEntry) -> str:
+        return self.started[entry.path].result()
+
+    def __enter__(self) -> _Hashes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 class FilePull:
     def __init__(self, context: PullContext, source: FileSource, folder: Folder) -> None:
         self.context, self.source, self.folder = context, source, folder
@@ -43,24 +70,29 @@ class FilePull:
     def record_format(self) -> RecordFormat:
         return "json" if self.source.format == "ndjson" and self.source.document_mode == "row" else "columns"
 
-    def _classify(self, entries: Sequence[FileEntry]) -> tuple[list[FileEntry], list[str], list[CatalogueEntry]]:
-        """(files to read, carried file paths, the new catalogue)."""
+    def _classify(self, entries: Sequence[FileEntry], hashes: _Hashes) -> tuple[list[FileEntry], list[str]]:
+        """(files to read, carried file paths). Only a file listed with its catalogued size and time can be
+        carried, so those are hashed first, and the run waits for them; the others are read whatever their hash,
+        which is needed for the new catalogue only: they are hashed while the files are read."""
         known = load_catalogue(self.con, self.context.has_state, self.reader)
-        changed: list[FileEntry] = []
-        carried: list[str] = []
-        catalogue: list[CatalogueEntry] = []
-        for entry in entries:
-            now = CatalogueEntry(entry.path, entry.size, entry.mtime_ns, self.folder.content_hash(entry))
-            catalogue.append(now)
-            if known.get(entry.path) == now:
-                carried.append(entry.path)
-            else:
-                changed.append(entry)
-        return changed, carried, catalogue
+
+        def as_catalogued(entry: FileEntry) -> bool:
+            last = known.get(entry.path)
+            return last is not None and (last.size_bytes, last.mtime_ns) == (entry.size, entry.mtime_ns)
+
+        candidates = [entry for entry in entries if as_catalogued(entry)]
+        hashes.start(candidates)
+        hashes.start([entry for entry in entries if not as_catalogued(entry)])
+        carried = {entry.path for entry in candidates if hashes.of(entry) == known[entry.path].content_hash}
+        return [entry for entry in entries if entry.path not in carried], [e.path for e in entries if e.path in carried]
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         entries = self.folder.list()
-        changed, carried, catalogue = self._classify(entries)
+        with _Hashes(self.folder) as hashes:
+            yield from self._batches(entries, hashes)
+
+    def _batches(self, entries: Sequence[FileEntry], hashes: _Hashes) -> Iterator[pa.RecordBatch]:
+        changed, carried = self._classify(entries, hashes)
         if self.source.document_mode == "row":
             wanted = Wanted(mapped_fields(self.context.plan), self.context.plan.mapping.id.field)
             batches = row_batches(self.con, self.source, self.folder, changed, wanted)
@@ -81,6 +113,7 @@ class FilePull:
             f"{len(entries)} file(s) in {self.folder.location} match {self.source.glob!r}: {len(changed)} read,"
             f" {len(carried)} unchanged since the last run"
         )
+        catalogue = [CatalogueEntry(e.path, e.size, e.mtime_ns, hashes.of(e)) for e in entries]
         self._outcome = PullOutcome(
             complete=True, carried_parts=tuple(carried), commit=CatalogueCommit(catalogue, self.reader)
         )

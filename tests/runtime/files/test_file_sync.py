@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xxhash
 
 from compiler.plan import Plan, document_id
 from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
@@ -99,6 +100,20 @@ def test_an_unchanged_folder_is_re_synced_without_reading_any_file(repo: FileRep
     (repo.root / "data/hr/b.csv").unlink()
     assert repo.deletes(plan, repo.run(plan)) == {"3"}
     assert reads == []
+
+
+def test_the_catalogue_holds_the_content_hash_of_every_file_read_or_carried(repo: FileRepo) -> None:
+    plan = hr(repo)
+
+    def hashed(path: str) -> tuple[int, str]:
+        data = (repo.root / path).read_bytes()
+        return len(data), "xxh3-128:" + xxhash.xxh3_128_hexdigest(data)
+
+    repo.run(plan)  # nothing known: the files are hashed while they are read
+    assert repo.catalogue(plan) == {path: hashed(path) for path in ("data/hr/a.csv", "data/hr/b.csv")}
+    repo.write("data/hr/b.csv", B_CSV + "4,Dee,ops\n")
+    repo.run(plan)  # a.csv hashed first (it may be carried), b.csv while it is read
+    assert repo.catalogue(plan) == {path: hashed(path) for path in ("data/hr/a.csv", "data/hr/b.csv")}
 
 
 def test_only_the_changed_file_is_read_again(repo: FileRepo, reads: list[str]) -> None:
