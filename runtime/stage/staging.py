@@ -38,6 +38,7 @@ from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 from runtime.map.sql import ident
 from runtime.sources.base import PART_COLUMN, RecordFormat
+from runtime.state.store import hold_known
 
 LINE_BATCH = 16_384
 """Most rows per result batch (fewer when records are large, see `_line_batch`)."""
@@ -433,11 +434,10 @@ def stage_batches(
         )
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
+    hold_known(con)  # every record probes it
     wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
-    schema = first.schema
-    if wide:
-        source.keyer = _WideKeyer(con, sql, compare_hashes)
-        schema = source.keyer.key(first.slice(0, 0)).schema
+    source.keyer = _WideKeyer(con, sql, compare_hashes) if wide else None
+    schema = source.keyer.key(first.slice(0, 0)).schema if source.keyer is not None else first.schema
     stream = source.stream(first, rest, sql)
     sink = _Sink(con.cursor(), upserts, keep_docs)
     con.register("stage_source", pa.RecordBatchReader.from_batches(schema, stream))

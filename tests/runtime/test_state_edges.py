@@ -10,6 +10,9 @@ import pytest
 
 from runtime.deliver import LineWriter
 from runtime.errors import StateError
+from runtime.stage import staging
+from runtime.state import StateStore
+from runtime.state.store import hold_known
 from tests.runtime.harness import Harness, docs_table
 from tests.runtime.planbuilder import make_plan
 
@@ -46,3 +49,52 @@ def test_a_full_disk_is_a_state_error() -> None:
     writer.write(pa.array(["x" * 100_000 + "\n"] * 10))
     with pytest.raises(StateError, match="cannot write /dev/full"):
         writer.close()
+
+
+def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    if con.execute("SELECT 1 FROM duckdb_views() WHERE database_name = 'memory' AND view_name = ?", [name]).fetchall():
+        return "view"
+    if con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = ?", [name]
+    ).fetchall():
+        return "table"
+    return None
+
+
+def test_known_is_read_from_the_state_file_until_held_in_memory(tmp_path: Path) -> None:
+    h = Harness(tmp_path, make_plan((tmp_path / "out").as_uri()))
+    h.run(docs_table(range(1, 6)))
+    store = StateStore(h.state_dir, h.plan.name)
+    with duckdb.connect() as con:
+        store.attach(con, read_only=False)
+        rows = "SELECT id, idh, hash, deleted, part FROM known ORDER BY id"
+        assert _kind(con, "known") == "view"
+        as_read = con.execute(rows).fetchall()
+        assert [row[0] for row in as_read] == ["1", "2", "3", "4", "5"]
+        assert all(row[1] == con.execute("SELECT hash(?)", [row[0]]).fetchall()[0][0] for row in as_read)
+        hold_known(con)
+        assert _kind(con, "known") == "table"
+        con.execute("DELETE FROM st.documents WHERE id = '1'")  # the state changes: the copy does not
+        assert con.execute(rows).fetchall() == as_read
+        hold_known(con)  # once only
+        assert con.execute(rows).fetchall() == as_read
+
+
+def test_a_run_that_stages_records_holds_known_and_one_that_stages_none_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held: list[str | None] = []
+    original = staging.hold_known
+
+    def spy(con: duckdb.DuckDBPyConnection) -> None:
+        held.append(_kind(con, "known"))
+        original(con)
+
+    monkeypatch.setattr(staging, "hold_known", spy)
+    h = Harness(tmp_path, make_plan((tmp_path / "out").as_uri(), policy="never_delete"))
+    h.run(docs_table(range(1, 6)))
+    assert held == ["table"]  # a first run: an empty table, nothing to copy
+    h.run(docs_table(range(1, 6)))
+    assert held == ["table", "view"]
+    h.run(docs_table([]))
+    assert held == ["table", "view"]  # nothing staged: the view served the diff
