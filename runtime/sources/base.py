@@ -14,6 +14,11 @@ Either shape may add a column `__part` (text): the part of the source a record c
 A pull that knows a part is unchanged since the last run can skip reading it and name it in
 `PullOutcome.carried_parts`: its known documents then count as seen, unchanged, and the snapshot stays complete.
 
+A pull whose records DuckDB reads itself (CSV files through `read_csv`) may also offer them as one `Scan`: a
+query the engine stages in place, so DuckDB reads and maps the records in one parallel pass instead of
+handing them to Python as Arrow batches and scanning those back on one thread (`ScansInPlace`). The engine
+falls back to `batches()` where it needs the records in Python (Jinja templates, a CSV export).
+
 Failures: raise a `runtime.errors.RuntimeFailure` (SourceError for the source, MappingError for a record) whose
 message names the page, file or record and says how to fix it, never a secret. Any failure before the commit
 changes nothing: no delete, no watermark, no state.
@@ -24,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import duckdb
 import pyarrow as pa
@@ -120,6 +125,41 @@ class Pull(Protocol):
 
     def close(self) -> None:
         """Release connections and threads; called on success and failure (also mid-stream)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPart:
+    """One query over the run's connection (`?` parameters bound from `params`): the records of one part."""
+
+    sql: str
+    params: Sequence[object]
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """Every record of a pull as DuckDB queries, one per part (a file), all with the same columns, in the
+    pull's record format. `failure` turns a DuckDB error raised while the engine runs them into the source's
+    own error naming the file and line, or None when the error is not the source's (a mapping's)."""
+
+    parts: Sequence[ScanPart]
+    failure: Callable[[Exception], Exception | None]
+
+    @property
+    def sql(self) -> str:
+        return " UNION ALL ".join(f"({part.sql})" for part in self.parts)
+
+    @property
+    def params(self) -> list[object]:
+        return [value for part in self.parts for value in part.params]
+
+
+@runtime_checkable
+class ScansInPlace(Protocol):
+    """A `Pull` that can offer its records as a `Scan` (see the module's doc)."""
+
+    def scan(self) -> Scan | None:
+        """The records as a `Scan`, or None to be read through `batches()`; then `outcome()` as after batches."""
         ...
 
 

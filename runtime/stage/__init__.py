@@ -8,6 +8,7 @@ from runtime.stage.staging import (
     open_workspace,
     size_memory,
     stage_batches,
+    stage_scan,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "open_workspace",
     "size_memory",
     "stage_batches",
+    "stage_scan",
 ]

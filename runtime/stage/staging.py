@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -37,7 +37,7 @@ from runtime.deliver.lines import LineWriter
 from runtime.errors import MappingError
 from runtime.map import DocumentSql, compile_mapping, render_jinja_columns
 from runtime.map.sql import ident
-from runtime.sources.base import PART_COLUMN, RecordFormat
+from runtime.sources.base import PART_COLUMN, RecordFormat, Scan
 from runtime.state.store import hold_known
 
 LINE_BATCH = 16_384
@@ -257,14 +257,16 @@ def _empty(schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist([], schema=schema)
 
 
-def _keyed(sql: DocumentSql, source: str) -> str:
+def _keyed(sql: DocumentSql, source: str, has_part: bool = False) -> str:
     """`source` with the raw id, document id, content hash and id hash of each record added."""
-    # A record without an id fails the run, naming it (for "json" records by its text: they have no row order).
-    missing = (
-        "error('a record has an empty or missing id: ' || left(c.__record, 300))"
-        if sql.record_format == "json"
-        else "error('a record has an empty or NULL id')"
-    )
+    # A record without an id fails the run, naming it (for "json" records by its text: they have no row order;
+    # for "columns" records by their part, a file, when staged in place).
+    if sql.record_format == "json":
+        missing = "error('a record has an empty or missing id: ' || left(c.__record, 300))"
+    elif has_part:
+        missing = f"error('a record of ' || coalesce(c.{PART_COLUMN}, '?') || ' has an empty or NULL id')"
+    else:
+        missing = "error('a record has an empty or NULL id')"
     raw = f"(SELECT coalesce(NULLIF({sql.raw_id}, ''), {missing}) AS __gs_raw, * FROM {sql.source(source)} c)"
     ids = f"(SELECT {sql.id} AS __gs_id, {sql.hash} AS __gs_hash, * FROM {raw} c)"
     return f"(SELECT hash(__gs_id) AS __gs_idh, * FROM {ids} c)"
@@ -288,7 +290,9 @@ def _keys_query(sql: DocumentSql, compare: bool) -> str:
     )
 
 
-def _query(sql: DocumentSql, compare: bool, render: bool, has_part: bool, wide: bool) -> str:
+def _query(
+    sql: DocumentSql, compare: bool, render: bool, has_part: bool, wide: bool, source: str = "stage_source"
+) -> str:
     wm = f", {sql.watermark} AS wm" if sql.watermark else ""
     part = f"CAST(c.{PART_COLUMN} AS VARCHAR)" if has_part else "NULL::VARCHAR"
     # The raw id is kept only where it differs from the document id (it names records in duplicate-id errors).
@@ -299,7 +303,7 @@ def _query(sql: DocumentSql, compare: bool, render: bool, has_part: bool, wide: 
     line = f", CASE WHEN s.hash IS NULL OR s.deleted THEN {sql.line} END AS line" if render else ""
     return (
         f"SELECT {keys}, {part} AS part{wm}, {_STATUS} AS status{line}"
-        f" FROM {_keyed(sql, 'stage_source')} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON {_match(compare)}"
+        f" FROM {_keyed(sql, source, has_part)} c LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON {_match(compare)}"
     )
 
 
@@ -312,8 +316,16 @@ class _Sink:
     Documents kept for the state (`keep_docs`) are inserted batch by batch, never buffered.
     """
 
-    def __init__(self, writer: duckdb.DuckDBPyConnection, upserts: LineWriter | None, keep_docs: bool) -> None:
+    def __init__(
+        self,
+        writer: duckdb.DuckDBPyConnection,
+        upserts: LineWriter | None,
+        keep_docs: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.writer = writer
+        self.rows = 0
+        self.progress = progress
         self.upserts = upserts
         self.keep_docs = keep_docs and upserts is not None
         self.created = False
@@ -330,6 +342,9 @@ class _Sink:
             self.writer.execute("CREATE TABLE keys AS SELECT * FROM stage_result LIMIT 0")
             self.writer.unregister("stage_result")
             self.created = True
+        self.rows += batch.num_rows
+        if self.progress is not None:
+            self.progress(self.rows)
         self.keys.add(_copy(batch, self.key_names))
         status = batch.column("status")
         if status.null_count == batch.num_rows:
@@ -442,33 +457,127 @@ def stage_batches(
     sink = _Sink(con.cursor(), upserts, keep_docs)
     con.register("stage_source", pa.RecordBatchReader.from_batches(schema, stream))
     query = _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, wide)
+    try:
+        _run(con, query, (), sink, _line_batch(first), wide=wide)
+    except Exception:
+        if source.failure is not None:  # the extractor's or the mapping's own error, not DuckDB's wrapper
+            raise source.failure from None
+        raise
+    finally:
+        con.unregister("stage_source")
+        if source.keyer is not None:
+            source.keyer.close()
+        _close(stream, extractor)
+    if source.failure is not None:
+        raise source.failure
+    return _staged(con, sink, source.rows, record_format)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    params: Sequence[object],
+    sink: _Sink,
+    batch_rows: int,
+    *,
+    wide: bool,
+) -> None:
+    """Stream the staging query's results into the sink (closed afterwards)."""
     # The state's hash table must be the one built (once); never the stream, which would be held whole.
     con.execute("SET disabled_optimizers = 'build_side_probe_side'")
     threads = one(con, "SELECT current_setting('threads')")
     if wide:
         con.execute("SET threads = 1")
     try:
-        for batch in con.sql(query).to_arrow_reader(_line_batch(first)):
+        for batch in con.sql(query, params=list(params) or None).to_arrow_reader(batch_rows):
             sink.take(batch)
         sink.flush()
-    except Exception:
-        if source.failure is not None:  # the extractor's or the mapping's own error, not DuckDB's wrapper
-            raise source.failure from None
-        raise
     finally:
         con.execute("SET disabled_optimizers = ''")
         con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
-        con.unregister("stage_source")
         sink.writer.close()
-        if source.keyer is not None:
-            source.keyer.close()
-        _close(stream, extractor)
-    if source.failure is not None:
-        raise source.failure
+
+
+def _staged(con: duckdb.DuckDBPyConnection, sink: _Sink, rows: int, record_format: RecordFormat) -> StageResult:
     if not sink.created:
         con.execute(f"CREATE TABLE keys ({_KEYS})")
     wm_type = None
     if sink.has_watermark:
         row = one(con, "SELECT typeof(wm) FROM keys WHERE wm IS NOT NULL LIMIT 1")
         wm_type = None if row is None else str(row[0])
-    return StageResult(rows=source.rows, watermark_type="JSON" if record_format == "json" and wm_type else wm_type)
+    return StageResult(rows=rows, watermark_type="JSON" if record_format == "json" and wm_type else wm_type)
+
+
+PROBE_ROWS = 256
+"""Rows of a scan read first: its schema, and the size of its records."""
+
+
+def stage_scan(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    scan: Scan,
+    *,
+    compare_hashes: bool,
+    upserts: LineWriter | None,
+    keep_docs: bool,
+    record_format: RecordFormat = "columns",
+    progress: Callable[[int], None] | None = None,
+) -> StageResult:
+    """Stage a pull's `Scan` in place: DuckDB reads the records and maps them in one query, on all its threads.
+
+    Where the records must pass through Python (Jinja templates; wide records, keyed batch by batch), they are
+    read from the scan as batches and staged by `stage_batches`, the same way."""
+    try:
+        first = _sample(con, scan)
+        sql = compile_mapping(plan, first.schema, record_format)
+        wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
+        if sql.jinja_templates or wide or not first.num_rows:
+            return stage_batches(
+                con,
+                plan,
+                scan_batches(con.cursor(), scan),
+                compare_hashes=compare_hashes,
+                upserts=upserts,
+                keep_docs=keep_docs,
+                record_format=record_format,
+                progress=progress,
+            )
+        con.execute(
+            "CREATE TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, part VARCHAR, doc VARCHAR)"
+        )
+        hold_known(con)
+        sink = _Sink(con.cursor(), upserts, keep_docs, progress)
+        query = _query(
+            sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, False, f"({scan.sql})"
+        )
+        _run(con, query, scan.params, sink, _line_batch(first), wide=False)
+    except (duckdb.Error, OSError) as exc:
+        failure = scan.failure(exc)
+        if failure is not None:
+            raise failure from None
+        raise
+    return _staged(con, sink, sink.rows, record_format)
+
+
+def _sample(con: duckdb.DuckDBPyConnection, scan: Scan) -> pa.RecordBatch:
+    """The first rows of the first part that has any (a sample of the whole query would start every part)."""
+    probe = pa.table({})
+    for part in scan.parts:
+        probe = con.sql(part.sql, params=list(part.params)).limit(PROBE_ROWS).to_arrow_table()
+        if probe.num_rows:
+            return probe.combine_chunks().to_batches()[0]
+    return _empty(probe.schema)
+
+
+def scan_batches(cursor: duckdb.DuckDBPyConnection, scan: Scan) -> Iterator[pa.RecordBatch]:
+    """A scan's records as Arrow batches, on a cursor of their own (the staging query runs on the connection);
+    an error names the file, as the scan says."""
+    try:
+        yield from cursor.sql(scan.sql, params=list(scan.params)).to_arrow_reader(LINE_BATCH)
+    except (duckdb.Error, OSError) as exc:
+        failure = scan.failure(exc)
+        if failure is not None:
+            raise failure from None
+        raise
+    finally:
+        cursor.close()

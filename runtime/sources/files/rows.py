@@ -9,6 +9,7 @@ rows, except the id field: a file without it fails the run, naming the file and 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pyarrow as pa
 
 from compiler.plan import CsvOptions, FileSource
 from runtime.errors import ConfigError, SourceError
-from runtime.sources.base import PART_COLUMN, json_records
+from runtime.sources.base import PART_COLUMN, Scan, ScanPart, json_records
 from runtime.sources.files import csv_reader, ndjson_reader, parquet_reader
 from runtime.sources.files.errors import csv_failure, parquet_failure
 from runtime.sources.files.folder import FileEntry, Folder
@@ -84,6 +85,33 @@ def _csv(
             raise csv_failure(entry.path, exc) from None
     if not yielded:
         yield wanted.empty()
+
+
+_FAILED_FILE = re.compile(r"^\s*file = (.+?)\s*$", re.M)
+
+
+def csv_scan(con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvOptions, wanted: Wanted) -> Scan | None:
+    """The rows of every file as one query for the engine to stage in place (None when no file has a row).
+
+    Every header is read first, as for batches. DuckDB names the file an error is in (`file = ...`)."""
+    parts: list[ScanPart] = []
+    paths: dict[str, str] = {}
+    for entry, local in files:
+        layout = csv_reader.read_layout(con, entry.path, local, csv, normalize=csv.normalize_headers)
+        if layout is not None:
+            wanted.check_id(entry.path, layout.names)
+            select = csv_reader.row_select(layout, wanted.data, wanted.sql(), csv)
+            parts.append(ScanPart(select, [*wanted.params(entry), str(local)]))
+            paths[str(local)] = entry.path
+    if not parts:
+        return None
+
+    def failure(error: Exception) -> Exception | None:
+        named = _FAILED_FILE.search(str(error))
+        path = paths.get(named.group(1)) if named else None
+        return csv_failure(path, error) if path is not None else None
+
+    return Scan(parts, failure)
 
 
 def _ndjson(con: duckdb.DuckDBPyConnection, files: Sequence[Located]) -> Iterator[pa.RecordBatch]:

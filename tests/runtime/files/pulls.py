@@ -1,4 +1,7 @@
-"""Run a file pull on its own (no engine): the records it yields and its outcome."""
+"""Run a file pull on its own (no engine): the records it yields and its outcome.
+
+`VIA` is how the records are read: "batches" (what the pull yields), or "scan" (its `Scan`, as the engine stages
+CSV rows in place; a pull that has none yields batches). Tests that must hold both ways set it per test."""
 
 from __future__ import annotations
 
@@ -9,7 +12,11 @@ import duckdb
 
 from compiler.plan import Plan
 from runtime.sources import PullContext, PullOutcome, RecordFormat, open_pull
+from runtime.sources.base import ScansInPlace
+from runtime.stage.staging import scan_batches
 from tests.runtime.files.filerepo import FileRepo
+
+VIA = "batches"
 
 
 @dataclass
@@ -36,7 +43,8 @@ def pull(repo: FileRepo, plan: Plan, con: duckdb.DuckDBPyConnection | None = Non
     )
     opened = open_pull(context)
     try:
-        batches = list(opened.batches())
+        scan = opened.scan() if VIA == "scan" and isinstance(opened, ScansInPlace) else None
+        batches = list(opened.batches() if scan is None else scan_batches(con.cursor(), scan))
         outcome = opened.outcome()
     finally:
         opened.close()

@@ -10,10 +10,18 @@ import pytest
 
 from runtime.errors import SourceError
 from runtime.sources.files.headers import normalize_header
+from tests.runtime.files import pulls
 from tests.runtime.files.filerepo import FileRepo
 from tests.runtime.files.pulls import pull
 
 FILE_FIELDS = ["file_path", "file_name", "file_mtime", "file_size_bytes"]
+
+
+@pytest.fixture(autouse=True, params=["batches", "scan"])
+def via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here holds for rows read as batches and for rows the engine stages in place (`Scan`)."""
+    monkeypatch.setattr(pulls, "VIA", request.param)
+    return str(request.param)
 
 
 def rows_of(

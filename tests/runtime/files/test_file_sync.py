@@ -15,6 +15,7 @@ from compiler.plan import Plan, document_id
 from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
 from runtime.ingest import DeliveryRequest, DeliveryResult, FailedDocument
 from runtime.sources.files import csv_reader
+from runtime.sources.files.pull import FilePull
 from tests.runtime.files.filerepo import FileRepo, text_content
 
 SOURCE = {"path": "data/hr", "glob": "*.csv", "csv": {"normalizeHeaders": True}}
@@ -293,3 +294,47 @@ def test_under_never_delete_a_row_removed_from_a_file_stays_missing_when_the_fil
     assert carried.changes is not None
     assert carried.changes.missing_kept == 1
     assert carried.changes.unchanged == 2
+
+
+def test_csv_rows_are_staged_in_place_into_the_documents_batches_make(
+    repo: FileRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = FileRepo(tmp_path / "batches")  # the same files, read as batches
+    for name in ("a.csv", "b.csv"):
+        other.write(f"data/hr/{name}", (repo.root / "data/hr" / name).read_bytes())
+    other_plan = hr(other)
+    with monkeypatch.context() as patch:
+        patch.setattr(FilePull, "scan", lambda self: None)
+        from_batches = other.run(other_plan)
+    plan = hr(repo)
+    with monkeypatch.context() as patch:
+        patch.setattr(FilePull, "batches", lambda self: pytest.fail("CSV rows are staged in place"))
+        in_place = repo.run(plan)
+    assert repo.upserts(plan, in_place) == other.upserts(other_plan, from_batches)
+    assert len(repo.upserts(plan, in_place)) == 3
+    assert in_place.to_json()["counts"] == from_batches.to_json()["counts"]
+    assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
+
+
+def test_an_empty_id_in_a_csv_file_fails_the_run_naming_the_file(repo: FileRepo) -> None:
+    repo.write("data/hr/b.csv", "Employee ID,Full Name,Team\n3,Cy,eng\n,Nobody,ops\n")
+    before = repo.snapshot()
+    with pytest.raises(MappingError, match=r"a record of data/hr/b.csv has an empty or NULL id"):
+        repo.run(hr(repo))
+    assert repo.snapshot() == before
+
+
+def test_a_jinja_template_reads_the_rows_through_python(repo: FileRepo) -> None:
+    mapping = {
+        **MAPPING,
+        "contentTemplate": "{% if team == 'eng' %}{{ full_name }} builds{% else %}{{ full_name }}{% endif %}",
+    }
+    plan = repo.connector("hr-jinja", SOURCE, mapping)
+    assert plan.mapping.content is not None
+    assert plan.mapping.content.kind == "jinja"
+    docs = repo.upserts(plan, repo.run(plan))
+    assert {doc_id: text_content(doc) for doc_id, doc in docs.items()} == {
+        "1": "Ann builds",
+        "2": "Bob",
+        "3": "Cy builds",
+    }
