@@ -46,12 +46,13 @@ def _columns(count: int) -> str:
     return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(count)) + "}"
 
 
-def reader(csv: CsvOptions, count: int) -> str:
-    """The `read_csv(?, ...)` call for a file with `count` fields (the path is the one parameter)."""
+def reader(csv: CsvOptions, count: int, *, filename: bool = False) -> str:
+    """The `read_csv(?, ...)` call for files with `count` fields (the path, or a list of them, is the one
+    parameter); with `filename`, each row's file is in the column `filename`."""
     header = "true" if csv.has_header else "false"
     return (
         f"read_csv(?, auto_detect=false, header={header}, columns={_columns(count)}, null_padding=false,"
-        f" {_dialect(csv)})"
+        f" {_dialect(csv)}{', filename=true' if filename else ''})"
     )
 
 
@@ -106,9 +107,11 @@ def cell(index: int, csv: CsvOptions) -> str:
     )
 
 
-def row_select(layout: CsvLayout, fields: Sequence[str], extra: Sequence[str], csv: CsvOptions) -> str:
-    """The rows of one file as `fields` (absent ones null), then the `extra` SQL expressions (the file fields,
-    bound as parameters before the file's local path)."""
+def row_select(
+    layout: CsvLayout, fields: Sequence[str], extra: Sequence[str], csv: CsvOptions, *, filename: bool = False
+) -> str:
+    """The rows of files with this layout as `fields` (absent ones null), then the `extra` SQL expressions (the
+    file fields: bound as parameters before the file's local path, or, with `filename`, joined by it)."""
     position = {name: index for index, name in enumerate(layout.names)}
     values = [
         f"{cell(position[name], csv)} AS {identifier(name)}"
@@ -116,7 +119,7 @@ def row_select(layout: CsvLayout, fields: Sequence[str], extra: Sequence[str], c
         else f"CAST(NULL AS VARCHAR) AS {identifier(name)}"
         for name in fields
     ]
-    return f"SELECT {', '.join([*values, *extra])} FROM {reader(csv, len(layout.names))}"
+    return f"SELECT {', '.join([*values, *extra])} FROM {reader(csv, len(layout.names), filename=filename)}"
 
 
 def rows_json(con: duckdb.DuckDBPyConnection, path: str, local: Path, csv: CsvOptions) -> str:

@@ -91,27 +91,43 @@ _FAILED_FILE = re.compile(r"^\s*file = (.+?)\s*$", re.M)
 
 
 def csv_scan(con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvOptions, wanted: Wanted) -> Scan | None:
-    """The rows of every file as one query for the engine to stage in place (None when no file has a row).
+    """The rows of every file for the engine to stage in place (None when no file has a row), one `read_csv`
+    over all the files that share a header: ten scans of one file each, UNION ALL, held three times the memory of
+    one scan of ten files and took longer (DuckDB gives each scan its own buffers).
 
     Every header is read first, as for batches. DuckDB names the file an error is in (`file = ...`)."""
-    parts: list[ScanPart] = []
-    paths: dict[str, str] = {}
+    groups: dict[tuple[str, ...], list[tuple[FileEntry, Path, csv_reader.CsvLayout]]] = {}
     for entry, local in files:
         layout = csv_reader.read_layout(con, entry.path, local, csv, normalize=csv.normalize_headers)
         if layout is not None:
             wanted.check_id(entry.path, layout.names)
-            select = csv_reader.row_select(layout, wanted.data, wanted.sql(), csv)
-            parts.append(ScanPart(select, [*wanted.params(entry), str(local)]))
-            paths[str(local)] = entry.path
-    if not parts:
+            groups.setdefault(layout.names, []).append((entry, local, layout))
+    if not groups:
         return None
+    paths = {str(local): entry.path for entry, local in files}
 
     def failure(error: Exception) -> Exception | None:
         named = _FAILED_FILE.search(str(error))
         path = paths.get(named.group(1)) if named else None
         return csv_failure(path, error) if path is not None else None
 
-    return Scan(parts, failure)
+    return Scan([_group_part(group, csv, wanted) for group in groups.values()], failure)
+
+
+def _group_part(
+    group: Sequence[tuple[FileEntry, Path, csv_reader.CsvLayout]], csv: CsvOptions, wanted: Wanted
+) -> ScanPart:
+    """The rows of files with one layout, each with its file fields (joined by DuckDB's `filename` column)."""
+    layout = group[0][2]
+    meta = ["local", *wanted.files, PART_COLUMN]
+    row = "(" + ", ".join(["?", *(f"CAST(? AS {FILE_TYPES[name]})" for name in wanted.files), "?"]) + ")"
+    extra = [f"m.{name}" for name in meta[1:]]
+    select = csv_reader.row_select(layout, wanted.data, extra, csv, filename=True)
+    sql = f"{select} r JOIN (VALUES {', '.join([row] * len(group))}) m({', '.join(meta)}) ON r.filename = m.local"
+    params: list[object] = [[str(local) for _, local, _ in group]]
+    for entry, local, _ in group:
+        params += [str(local), *wanted.params(entry)]
+    return ScanPart(sql, params)
 
 
 def _ndjson(con: duckdb.DuckDBPyConnection, files: Sequence[Located]) -> Iterator[pa.RecordBatch]:
