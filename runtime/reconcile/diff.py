@@ -65,10 +65,18 @@ CARRIED = (
 """A known document `k` of a part the source carried (did not re-read): seen, unchanged, not in `keys`."""
 
 
+def _carried(con: duckdb.DuckDBPyConnection) -> str:
+    """`CARRIED`, without its test of every known id when no carried document is missing (the usual case: it
+    halves a scan of a million known documents)."""
+    if one(con, "SELECT 1 FROM carried_missing LIMIT 1") is None:
+        return "(k.part IN (SELECT part FROM carried_parts) AND NOT coalesce(k.deleted, false))"
+    return CARRIED
+
+
 def _check_carried_collisions(con: duckdb.DuckDBPyConnection) -> None:
     row = one(
         con,
-        f"SELECT s.id, k.part FROM keys s JOIN known k ON k.idh = s.idh AND k.id = s.id WHERE {CARRIED} LIMIT 1",
+        f"SELECT s.id, k.part FROM keys s JOIN known k ON k.idh = s.idh AND k.id = s.id WHERE {_carried(con)} LIMIT 1",
     )
     if row is not None:
         raise MappingError(
@@ -124,17 +132,29 @@ def diff(con: duckdb.DuckDBPyConnection, plan: Plan, *, complete_snapshot: bool,
     Reads `keys`, `docs`, `known`, `explicit` (create it empty when the source deleted nothing) and the carried
     parts (`CARRIED`)."""
     status = dict(con.execute(f"SELECT status, count(*) FROM ({DOC_STATUS}) GROUP BY status").fetchall())
-    extracted = _count(con, "SELECT count(*) FROM keys") + _count(con, f"SELECT count(*) FROM known k WHERE {CARRIED}")
-    known = _count(con, "SELECT count(*) FROM known WHERE NOT coalesce(deleted, false)")
     policy = plan.reconciliation.delete_policy
     # Under auto_delete_missing a soft-deleted document still exists in the data store: it is deleted too.
     live = "true" if policy == "auto_delete_missing" else "NOT coalesce(k.deleted, false)"
-    con.execute(
-        "CREATE TEMP TABLE missing_all AS SELECT k.id, now() AS deleted_at FROM known k"
-        f" ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id WHERE {live} AND NOT {CARRIED} AND"
-        " (? OR k.id IN (SELECT id FROM explicit))",
-        [complete_snapshot],
+    carried_sql = _carried(con)
+    # One scan of `known` for the counts: a re-sync that carries every file reads a million of them.
+    counted = one(
+        con,
+        f"SELECT count(*) FILTER (WHERE {carried_sql}), count(*) FILTER (WHERE NOT coalesce(k.deleted, false)),"
+        f" count(*) FILTER (WHERE {live} AND NOT {carried_sql}) FROM known k",
     )
+    carried, known, uncarried = (int(value or 0) for value in counted) if counted else (0, 0, 0)
+    staged = _count(con, "SELECT count(*) FROM keys")
+    extracted = staged + carried
+    if uncarried:
+        # Only the clauses that can exclude anything: each one costs a look at every known document.
+        seen = " ANTI JOIN keys s ON s.idh = k.idh AND s.id = k.id" if staged else ""
+        deleted = "" if complete_snapshot else " AND k.id IN (SELECT id FROM explicit)"  # else: absent = deleted
+        con.execute(
+            f"CREATE TEMP TABLE missing_all AS SELECT k.id, now() AS deleted_at FROM known k{seen}"
+            f" WHERE {live} AND NOT {carried_sql}{deleted}"
+        )
+    else:  # every live known document is in a carried part: none can be missing
+        con.execute("CREATE TEMP TABLE missing_all (id VARCHAR, deleted_at TIMESTAMPTZ)")
     unknown = 0
     if _count(con, "SELECT count(*) FROM explicit"):  # else the NOT IN would hash every known id for nothing
         unknown = _count(con, "SELECT count(DISTINCT id) FROM explicit WHERE id NOT IN (SELECT id FROM known)")
