@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -97,8 +98,7 @@ def csv_scan(con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvO
 
     Every header is read first, as for batches. DuckDB names the file an error is in (`file = ...`)."""
     groups: dict[tuple[str, ...], list[tuple[FileEntry, Path, csv_reader.CsvLayout]]] = {}
-    for entry, local in files:
-        layout = csv_reader.read_layout(con, entry.path, local, csv, normalize=csv.normalize_headers)
+    for (entry, local), layout in zip(files, _layouts(con, files, csv), strict=True):
         if layout is not None:
             wanted.check_id(entry.path, layout.names)
             groups.setdefault(layout.names, []).append((entry, local, layout))
@@ -112,6 +112,28 @@ def csv_scan(con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvO
         return csv_failure(path, error) if path is not None else None
 
     return Scan([_group_part(group, csv, wanted) for group in groups.values()], failure)
+
+
+PROBE_THREADS = 2
+"""Headers read at a time: each read waits on DuckDB (which releases the GIL) for one small read of one file."""
+
+
+def _layouts(
+    con: duckdb.DuckDBPyConnection, files: Sequence[Located], csv: CsvOptions
+) -> list[csv_reader.CsvLayout | None]:
+    """Every file's layout, in order; the first file (in order) that cannot be read fails."""
+
+    def read(file: Located) -> csv_reader.CsvLayout | None:
+        cursor = con.cursor()  # a connection per thread
+        try:
+            return csv_reader.read_layout(cursor, file[0].path, file[1], csv, normalize=csv.normalize_headers)
+        finally:
+            cursor.close()
+
+    if len(files) < 2:
+        return [read(file) for file in files]
+    with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="csv-header") as pool:
+        return list(pool.map(read, files))
 
 
 def _group_part(
