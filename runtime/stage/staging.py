@@ -489,13 +489,26 @@ def _run(
     if wide:
         con.execute("SET threads = 1")
     try:
-        for batch in con.sql(query, params=list(params) or None).to_arrow_reader(batch_rows):
+        reader = con.sql(query, params=list(params) or None).to_arrow_reader(batch_rows)
+        while (batch := _next_batch(reader)) is not None:
             sink.take(batch)
         sink.flush()
     finally:
         con.execute("SET disabled_optimizers = ''")
         con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
         sink.writer.close()
+
+
+def _next_batch(reader: pa.RecordBatchReader) -> pa.RecordBatch | None:
+    """The query's next result batch. DuckDB's error after the first batch reaches Python through pyarrow's
+    stream as an OSError: it is raised as DuckDB's own again, to be reported as every other DuckDB error is."""
+    try:
+        return reader.read_next_batch()
+    except StopIteration:
+        return None
+    except OSError as exc:
+        text = str(exc)
+        raise (duckdb.OutOfMemoryException if "Out of Memory" in text else duckdb.Error)(text) from None
 
 
 def _staged(con: duckdb.DuckDBPyConnection, sink: _Sink, rows: int, record_format: RecordFormat) -> StageResult:
@@ -535,7 +548,7 @@ def stage_scan(
             return stage_batches(
                 con,
                 plan,
-                scan_batches(con.cursor(), scan),
+                scan_batches(con.cursor(), scan) if first.num_rows else iter([first]),  # no row: the schema
                 compare_hashes=compare_hashes,
                 upserts=upserts,
                 keep_docs=keep_docs,

@@ -143,9 +143,12 @@ def _group_part(
     layout = group[0][2]
     meta = ["local", *wanted.files, PART_COLUMN]
     row = "(" + ", ".join(["?", *(f"CAST(? AS {FILE_TYPES[name]})" for name in wanted.files), "?"]) + ")"
-    extra = [f"m.{name}" for name in meta[1:]]
+    # A row whose file is not in the list (DuckDB read another path than given) fails the run, never vanishes.
+    lost = "error('a CSV row came from a file that was not listed: ' || r.filename)"
+    extra = [f"m.{name}" for name in meta[1:-1]] + [f"coalesce(m.{PART_COLUMN}, {lost}) AS {PART_COLUMN}"]
     select = csv_reader.row_select(layout, wanted.data, extra, csv, filename=True)
-    sql = f"{select} r JOIN (VALUES {', '.join([row] * len(group))}) m({', '.join(meta)}) ON r.filename = m.local"
+    values = ", ".join([row] * len(group))
+    sql = f"{select} r LEFT JOIN (VALUES {values}) m({', '.join(meta)}) ON r.filename = m.local"
     params: list[object] = [[str(local) for _, local, _ in group]]
     for entry, local, _ in group:
         params += [str(local), *wanted.params(entry)]

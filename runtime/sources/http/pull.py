@@ -65,10 +65,11 @@ class _Gathered:
         self.pages: list[tuple[str, int]] = []  # (where, records)
         self.size = 0
 
-    def add(self, where: str, records: Sequence[RecordText]) -> None:
+    def add(self, where: str, records: Sequence[RecordText], page_bytes: int) -> None:
+        """`page_bytes`: what the records hold in memory (a record's span keeps its whole page)."""
         self.texts.extend(records)
         self.pages.append((where, len(records)))
-        self.size += sum(map(len, records))
+        self.size += page_bytes
 
     def batch(self) -> pa.RecordBatch:
         try:
@@ -83,7 +84,7 @@ class _Gathered:
         objects = pc.starts_with(batch.column(0), "{")
         if batch.num_rows and not pc.all(objects).as_py():
             index = pc.index(objects, False).as_py()
-            raise not_an_object(*self._page_of(index), exact_json.loads(bytes(self.texts[index])))
+            raise not_an_object(*self._page_of(index), _value(self.texts[index]))
         return batch
 
     def _page_of(self, index: int) -> tuple[str, int]:
@@ -93,6 +94,15 @@ class _Gathered:
                 return where, index + 1
             index -= count
         raise AssertionError("unreachable: the index is within the batch")  # pragma: no cover
+
+
+def _value(text: RecordText) -> object:
+    """A record that is not an object, to describe it: its value, or, where it cannot be read (a number beyond
+    a double), a stand-in of its kind."""
+    try:
+        return exact_json.loads(bytes(text))
+    except ValueError:
+        return [] if bytes(text).startswith(b"[") else 0
 
 
 def _utf8(text: RecordText) -> bool:
@@ -218,7 +228,7 @@ class HttpPull:
         for request, response, page in self._fetched():
             self.pages += 1
             self.records += len(page.records)
-            gathered.add(self._where(request, response), page.records)
+            gathered.add(self._where(request, response), page.records, len(response.content))
             self._progress()
             if len(gathered.texts) >= BATCH_RECORDS or gathered.size >= BATCH_BYTES:
                 yield gathered.batch()

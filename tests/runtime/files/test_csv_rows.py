@@ -194,6 +194,16 @@ def test_files_with_different_headers_share_one_schema(tmp_path: Path) -> None:
     assert result.record_format == "columns"
 
 
+def test_files_with_one_header_give_each_row_its_own_file_fields(tmp_path: Path) -> None:
+    files = {"a.csv": "id,x\n1,a\n2,b\n", "b.csv": "id,x\n3,c\n", "c.csv": "id,x\n4,d\n5,e\n6,f\n"}
+    result = rows_of(tmp_path, files, fields=["x", "file_name", "file_size_bytes"])
+    rows = sorted((r["id"], r["file_name"], r["file_size_bytes"]) for r in result.rows)
+    sizes = {name: len(data) for name, data in files.items()}
+    assert rows == [(i, name, sizes[name]) for i, name in [("1", "a.csv"), ("2", "a.csv"), ("3", "b.csv")]] + [
+        (i, "c.csv", sizes["c.csv"]) for i in ("4", "5", "6")
+    ]
+
+
 def test_no_matching_file_is_an_empty_complete_snapshot_with_the_mapped_fields(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     result = rows_of(tmp_path, {"notes.txt": "not a csv"}, fields=["file_path", "dept"])

@@ -324,6 +324,24 @@ def test_an_empty_id_in_a_csv_file_fails_the_run_naming_the_file(repo: FileRepo)
     assert repo.snapshot() == before
 
 
+def test_an_empty_id_deep_in_a_large_file_names_the_file(repo: FileRepo) -> None:
+    rows = "".join(f"{i},Person {i},eng\n" for i in range(4, 60_000))  # past the first result batches
+    repo.write("data/hr/b.csv", "Employee ID,Full Name,Team\n" + rows + ",Nobody,ops\n")
+    with pytest.raises(MappingError, match=r"a record of data/hr/b.csv has an empty or NULL id"):
+        repo.run(hr(repo))
+
+
+def test_header_only_files_are_an_empty_snapshot_the_delete_guard_stops(repo: FileRepo) -> None:
+    plan = hr(repo)
+    repo.run(plan)
+    for name in ("a.csv", "b.csv"):
+        repo.write(f"data/hr/{name}", "Employee ID,Full Name,Team\n")
+    before = repo.snapshot()
+    with pytest.raises(DeleteGuardTripped, match="returned no records"):
+        repo.run(plan)
+    assert repo.snapshot() == before
+
+
 def test_a_jinja_template_reads_the_rows_through_python(repo: FileRepo) -> None:
     mapping = {
         **MAPPING,

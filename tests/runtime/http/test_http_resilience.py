@@ -148,6 +148,7 @@ def test_a_refused_connection_is_retried_then_fails(out: str) -> None:
         ),
         (b'{"items": [{"id": 1}, "two"]}', "application/json", r"page 2 .*record 2 is a string, not an object"),
         (b'{"items": null}', "application/json", r"page 2 .*neither an array"),
+        (b'{"items": [{"id": 1}, 1e999]}', "application/json", r"page 2 .*record 2 is a number, not an object"),
         (
             b'{"items": [{"id": 1, "t": "caf\xe9"}]}',
             "application/json",
