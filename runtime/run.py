@@ -10,7 +10,6 @@ files and changes nothing; the commit and the marker finish before a stop is hon
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 import secrets as pysecrets
 import time
@@ -40,7 +39,15 @@ from runtime.scratch import Scratch
 from runtime.signals import STOP
 from runtime.sources import Pull, PullContext, PullOutcome, open_pull
 from runtime.sources.base import ScansInPlace
-from runtime.stage import FreshWorkspaces, StageResult, Workspaces, size_memory, stage_batches, stage_scan
+from runtime.stage import (
+    FreshWorkspaces,
+    StageOptions,
+    StageResult,
+    Workspaces,
+    size_memory,
+    stage_batches,
+    stage_scan,
+)
 from runtime.stage.preview import preview
 from runtime.state import StateStore, Watermark
 from runtime.state.checkpoint import held_for_refused, watermark_after
@@ -207,19 +214,19 @@ class _Run:
         )
         pull = self.open_pull(context)
         try:
-            scan = pull.scan() if isinstance(pull, ScansInPlace) and self.csv is None else None
-            stage = functools.partial(
-                stage_batches if scan is None else stage_scan,
+            staging = StageOptions(
                 compare_hashes=compare,
                 upserts=self.upserts,
                 keep_docs=self.soft,
                 record_format=pull.record_format,
                 progress=self.options.progress,
             )
+            scan = pull.scan() if isinstance(pull, ScansInPlace) and self.csv is None else None
             if scan is not None:  # DuckDB reads the records itself, in place
-                staged = stage(con, self.plan, scan)
+                staged = stage_scan(con, self.plan, scan, staging)
             else:
-                staged = stage(con, self.plan, self.csv.tee(pull.batches()) if self.csv is not None else pull.batches())
+                batches = self.csv.tee(pull.batches()) if self.csv is not None else pull.batches()
+                staged = stage_batches(con, self.plan, batches, staging)
             outcome = pull.outcome()
         except RuntimeFailure:
             raise

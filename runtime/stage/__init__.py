@@ -3,6 +3,7 @@
 from runtime.stage.staging import (
     FreshWorkspaces,
     SharedWorkspaces,
+    StageOptions,
     StageResult,
     Workspaces,
     open_workspace,
@@ -14,6 +15,7 @@ from runtime.stage.staging import (
 __all__ = [
     "FreshWorkspaces",
     "SharedWorkspaces",
+    "StageOptions",
     "StageResult",
     "Workspaces",
     "open_workspace",

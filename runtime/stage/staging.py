@@ -51,6 +51,21 @@ FLUSH_ROWS = 262_144
 KNOWN_BYTES_PER_DOC = 40
 
 _KEYS = "raw_id VARCHAR, id VARCHAR, idh UBIGINT, hash UBIGINT, part VARCHAR"
+_DOCS = "id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, part VARCHAR, doc VARCHAR"
+
+
+@dataclass(frozen=True, slots=True)
+class StageOptions:
+    """How a run stages its records, whether they come as batches or as a scan."""
+
+    compare_hashes: bool
+    """False when the state's hashes were made another way: every record is then upserted."""
+    upserts: LineWriter | None
+    """Where the documents to upsert are rendered, once each; None in a dry run (nothing is rendered)."""
+    keep_docs: bool
+    """Also keep their JSON in `docs` for the state (soft_delete_only needs it later)."""
+    record_format: RecordFormat = "columns"
+    progress: Callable[[int], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,9 +305,8 @@ def _keys_query(sql: DocumentSql, compare: bool) -> str:
     )
 
 
-def _query(
-    sql: DocumentSql, compare: bool, render: bool, has_part: bool, wide: bool, source: str = "stage_source"
-) -> str:
+def _query(sql: DocumentSql, options: StageOptions, has_part: bool, wide: bool, source: str = "stage_source") -> str:
+    compare, render = options.compare_hashes, options.upserts is not None
     wm = f", {sql.watermark} AS wm" if sql.watermark else ""
     part = f"CAST(c.{PART_COLUMN} AS VARCHAR)" if has_part else "NULL::VARCHAR"
     # The raw id is kept only where it differs from the document id (it names records in duplicate-id errors).
@@ -421,42 +435,32 @@ def stage_batches(
     con: duckdb.DuckDBPyConnection,
     plan: Plan,
     batches: Iterable[pa.RecordBatch],
-    *,
-    compare_hashes: bool,
-    upserts: LineWriter | None,
-    keep_docs: bool,
-    record_format: RecordFormat = "columns",
-    progress: Callable[[int], None] | None = None,
+    options: StageOptions,
 ) -> StageResult:
-    """Stage every batch; afterwards `keys` and `docs` exist (empty when nothing was extracted).
-
-    Documents to upsert are rendered once and appended to `upserts` (None in a dry run: nothing is rendered);
-    `keep_docs` also keeps their JSON in `docs` for the state (soft_delete_only needs it later).
-    """
-    con.execute("CREATE TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, part VARCHAR, doc VARCHAR)")
-    source = _Source(plan, record_format, progress)
+    """Stage every batch; afterwards `keys` and `docs` exist (empty when nothing was extracted)."""
+    con.execute(f"CREATE TABLE docs ({_DOCS})")
+    source = _Source(plan, options.record_format, options.progress)
     extractor = iter(batches)
     first = next(extractor, None)
     if first is None:
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
-    sql = compile_mapping(plan, first.schema, record_format)  # checks the mapping even when nothing came
+    sql = compile_mapping(plan, first.schema, options.record_format)  # checks the mapping even when nothing came
     first = source.prepare(first, sql)
+    has_part = PART_COLUMN in first.schema.names
     rest = _unless_empty(first, extractor)
     if rest is None:  # an empty extraction (e.g. every file carried): no hash table of `known` for nothing
-        _bind_only(
-            con, first, _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, False)
-        )
+        _bind_only(con, first, _query(sql, options, has_part, False))
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
     hold_known(con)  # every record probes it
     wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
-    source.keyer = _WideKeyer(con, sql, compare_hashes) if wide else None
+    source.keyer = _WideKeyer(con, sql, options.compare_hashes) if wide else None
     schema = source.keyer.key(first.slice(0, 0)).schema if source.keyer is not None else first.schema
     stream = source.stream(first, rest, sql)
-    sink = _Sink(con.cursor(), upserts, keep_docs)
+    sink = _Sink(con.cursor(), options.upserts, options.keep_docs)
     con.register("stage_source", pa.RecordBatchReader.from_batches(schema, stream))
-    query = _query(sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, wide)
+    query = _query(sql, options, has_part, wide)
     try:
         _run(con, query, (), sink, _line_batch(first), wide=wide)
     except Exception:
@@ -470,7 +474,7 @@ def stage_batches(
         _close(stream, extractor)
     if source.failure is not None:
         raise source.failure
-    return _staged(con, sink, source.rows, record_format)
+    return _staged(con, sink, source.rows, options.record_format)
 
 
 def _run(
@@ -525,51 +529,31 @@ PROBE_ROWS = 256
 """Rows of a scan read first: its schema, and the size of its records."""
 
 
-def stage_scan(
-    con: duckdb.DuckDBPyConnection,
-    plan: Plan,
-    scan: Scan,
-    *,
-    compare_hashes: bool,
-    upserts: LineWriter | None,
-    keep_docs: bool,
-    record_format: RecordFormat = "columns",
-    progress: Callable[[int], None] | None = None,
-) -> StageResult:
+def stage_scan(con: duckdb.DuckDBPyConnection, plan: Plan, scan: Scan, options: StageOptions) -> StageResult:
     """Stage a pull's `Scan` in place: DuckDB reads the records and maps them in one query, on all its threads.
 
     Where the records must pass through Python (Jinja templates; wide records, keyed batch by batch), they are
     read from the scan as batches and staged by `stage_batches`, the same way."""
     try:
         first = _sample(con, scan)
-        sql = compile_mapping(plan, first.schema, record_format)
+        sql = compile_mapping(plan, first.schema, options.record_format)
         wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
         if sql.jinja_templates or wide or not first.num_rows:
-            return stage_batches(
-                con,
-                plan,
-                scan_batches(con.cursor(), scan) if first.num_rows else iter([first]),  # no row: the schema
-                compare_hashes=compare_hashes,
-                upserts=upserts,
-                keep_docs=keep_docs,
-                record_format=record_format,
-                progress=progress,
-            )
-        con.execute(
-            "CREATE TABLE docs (id VARCHAR, idh UBIGINT, hash UBIGINT, status VARCHAR, part VARCHAR, doc VARCHAR)"
-        )
+            batches = scan_batches(con.cursor(), scan) if first.num_rows else iter([first])  # no row: the schema
+            return stage_batches(con, plan, batches, options)
+        con.execute(f"CREATE TABLE docs ({_DOCS})")
         hold_known(con)
-        sink = _Sink(con.cursor(), upserts, keep_docs, progress)
-        query = _query(
-            sql, compare_hashes, upserts is not None, PART_COLUMN in first.schema.names, False, f"({scan.sql})"
-        )
+        sink = _Sink(con.cursor(), options.upserts, options.keep_docs, options.progress)
+        query = _query(sql, options, PART_COLUMN in first.schema.names, False, f"({scan.sql})")
         _run(con, query, scan.params, sink, _line_batch(first), wide=False)
-    except (duckdb.Error, OSError) as exc:
-        failure = scan.failure(exc)
-        if failure is not None:
-            raise failure from None
-        raise
-    return _staged(con, sink, sink.rows, record_format)
+    except duckdb.Error as exc:
+        raise _claimed(scan, exc) from None
+    return _staged(con, sink, sink.rows, options.record_format)
+
+
+def _claimed(scan: Scan, error: Exception) -> Exception:
+    """The source's own error for a DuckDB error raised while reading its scan (naming the file), else the error."""
+    return scan.failure(error) or error
 
 
 def _sample(con: duckdb.DuckDBPyConnection, scan: Scan) -> pa.RecordBatch:
@@ -587,10 +571,7 @@ def scan_batches(cursor: duckdb.DuckDBPyConnection, scan: Scan) -> Iterator[pa.R
     an error names the file, as the scan says."""
     try:
         yield from cursor.sql(scan.sql, params=list(scan.params)).to_arrow_reader(LINE_BATCH)
-    except (duckdb.Error, OSError) as exc:
-        failure = scan.failure(exc)
-        if failure is not None:
-            raise failure from None
-        raise
+    except (duckdb.Error, OSError) as exc:  # OSError: DuckDB's error after the first batch, through pyarrow
+        raise _claimed(scan, exc) from None
     finally:
         cursor.close()

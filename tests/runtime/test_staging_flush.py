@@ -59,11 +59,16 @@ def test_an_empty_extraction_runs_no_staging_query(tmp_path: Path) -> None:
         "CREATE VIEW known AS SELECT 0::UBIGINT AS idh, 0::UBIGINT AS hash,"
         " CAST(error('known was read') AS BOOLEAN) AS deleted FROM range(1)"
     )
-    result = staging.stage_batches(con, plan, [_empty(schema)], compare_hashes=True, upserts=None, keep_docs=False)
+    result = staging.stage_batches(
+        con, plan, [_empty(schema)], staging.StageOptions(compare_hashes=True, upserts=None, keep_docs=False)
+    )
     assert result == staging.StageResult(rows=0, watermark_type=None)
     assert con.execute("SELECT count(*) FROM keys").fetchall() == [(0,)]
     without_title = _empty(schema.remove(schema.get_field_index("title")))
     with pytest.raises(MappingError, match="title"):
         staging.stage_batches(
-            duckdb.connect(), plan, [without_title], compare_hashes=True, upserts=None, keep_docs=False
+            duckdb.connect(),
+            plan,
+            [without_title],
+            staging.StageOptions(compare_hashes=True, upserts=None, keep_docs=False),
         )

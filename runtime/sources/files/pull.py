@@ -98,8 +98,7 @@ class FilePull:
             return last is not None and (last.size_bytes, last.mtime_ns) == (entry.size, entry.mtime_ns)
 
         candidates = [entry for entry in entries if as_catalogued(entry)]
-        self._hashes.start(candidates)
-        self._hashes.start([entry for entry in entries if not as_catalogued(entry)])
+        self._hashes.start([*candidates, *(entry for entry in entries if not as_catalogued(entry))])  # in order
         carried = {entry.path for entry in candidates if self._hashes.of(entry) == known[entry.path].content_hash}
         changed = [entry for entry in entries if entry.path not in carried]
         self._listed = _Listing(entries, changed, [entry.path for entry in entries if entry.path in carried])

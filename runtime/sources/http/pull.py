@@ -58,18 +58,18 @@ def records_batch(texts: Sequence[RecordText]) -> pa.RecordBatch:
 
 class _Gathered:
     """Records of consecutive pages, on their way into one batch, with the pages they came from: a record that
-    is not UTF-8 or not an object is found once per batch, and named by its page."""
+    is not UTF-8 or not an object is found once per batch, and named by its page (`where`, built only then)."""
 
-    def __init__(self) -> None:
+    def __init__(self, where: Callable[[PageRequest, httpx.Response], str]) -> None:
+        self.where = where
         self.texts: list[RecordText] = []
-        self.pages: list[tuple[str, int]] = []  # (where, records)
+        self.pages: list[tuple[PageRequest, httpx.Response, int]] = []  # and its number of records
         self.size = 0
 
-    def add(self, where: str, records: Sequence[RecordText], page_bytes: int) -> None:
-        """`page_bytes`: what the records hold in memory (a record's span keeps its whole page)."""
+    def add(self, request: PageRequest, response: httpx.Response, records: Sequence[RecordText]) -> None:
         self.texts.extend(records)
-        self.pages.append((where, len(records)))
-        self.size += page_bytes
+        self.pages.append((request, response, len(records)))
+        self.size += len(response.content)  # what the records hold: a record's span keeps its whole page
 
     def batch(self) -> pa.RecordBatch:
         try:
@@ -89,9 +89,9 @@ class _Gathered:
 
     def _page_of(self, index: int) -> tuple[str, int]:
         """The page of the batch's record `index` and the record's number (1-based) in it."""
-        for where, count in self.pages:
+        for request, response, count in self.pages:
             if index < count:
-                return where, index + 1
+                return self.where(request, response), index + 1
             index -= count
         raise AssertionError("unreachable: the index is within the batch")  # pragma: no cover
 
@@ -223,16 +223,16 @@ class HttpPull:
         return iter(self.ahead)
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
-        gathered = _Gathered()
+        gathered = _Gathered(self._where)
         yielded = False
         for request, response, page in self._fetched():
             self.pages += 1
             self.records += len(page.records)
-            gathered.add(self._where(request, response), page.records, len(response.content))
+            gathered.add(request, response, page.records)
             self._progress()
             if len(gathered.texts) >= BATCH_RECORDS or gathered.size >= BATCH_BYTES:
                 yield gathered.batch()
-                gathered, yielded = _Gathered(), True
+                gathered, yielded = _Gathered(self._where), True
         self.pager.finish()
         if gathered.texts or not yielded:
             yield gathered.batch()

@@ -193,10 +193,14 @@ class PageParser:
         self.records_path = records_path
         self._records = (records_path or DEFAULT_ITEMS_KEY).split(".")
         self._values = [path.split(".") for path in body_paths]
+        self._object: msgspec.json.Decoder[Any] | None = None  # paths that run into each other: the full parse
+        self._records_at: list[str] = []
+        self._values_at: list[tuple[list[str], list[str]]] = []
         tree = _tree(self._records, self._values)
-        self._object: msgspec.json.Decoder[Any] | None = None if tree is None else msgspec.json.Decoder(_struct(tree))
-        self._records_at = _attributes(tree, self._records) if tree is not None else []
-        self._values_at = [(path, _attributes(tree, path)) for path in self._values] if tree is not None else []
+        if tree is not None:
+            self._object = msgspec.json.Decoder(_struct(tree))
+            self._records_at = _attributes(tree, self._records)
+            self._values_at = [(path, _attributes(tree, path)) for path in self._values]
 
     def parse(self, content: bytes, where: str, content_type: str | None) -> ParsedPage:
         return self._spans(content) or parse_page(content, self.records_path, where, content_type)
