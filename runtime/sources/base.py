@@ -134,6 +134,9 @@ class ScanPart:
 
     sql: str
     params: Sequence[object]
+    probe: str | None = None
+    """The same records, read a little at a time (same parameters): for a sample of the first ones, which the
+    full query would start reading on every thread (a 10-file CSV folder: 50 ms against 8 ms)."""
 
 
 @dataclass(frozen=True, slots=True)

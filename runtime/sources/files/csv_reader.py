@@ -49,13 +49,14 @@ def _columns(count: int) -> str:
     return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(count)) + "}"
 
 
-def reader(csv: CsvOptions, count: int, *, filename: bool = False) -> str:
+def reader(csv: CsvOptions, count: int, *, filename: bool = False, probe: bool = False) -> str:
     """The `read_csv(?, ...)` call for files with `count` fields (the path, or a list of them, is the one
-    parameter); with `filename`, each row's file is in the column `filename`."""
+    parameter); with `filename`, each row's file is in the column `filename`; a `probe` reads PROBE_BUFFER at a
+    time (for its first rows)."""
     header = "true" if csv.has_header else "false"
     return (
         f"read_csv(?, auto_detect=false, header={header}, columns={_columns(count)}, null_padding=false,"
-        f" {_dialect(csv)}{', filename=true' if filename else ''})"
+        f" {_dialect(csv)}{', filename=true' if filename else ''}{f', buffer_size={PROBE_BUFFER}' if probe else ''})"
     )
 
 
@@ -112,7 +113,13 @@ def cell(index: int, csv: CsvOptions) -> str:
 
 
 def row_select(
-    layout: CsvLayout, fields: Sequence[str], extra: Sequence[str], csv: CsvOptions, *, filename: bool = False
+    layout: CsvLayout,
+    fields: Sequence[str],
+    extra: Sequence[str],
+    csv: CsvOptions,
+    *,
+    filename: bool = False,
+    probe: bool = False,
 ) -> str:
     """The rows of files with this layout as `fields` (absent ones null), then the `extra` SQL expressions (the
     file fields: bound as parameters before the file's local path, or, with `filename`, joined by it)."""
@@ -123,7 +130,9 @@ def row_select(
         else f"CAST(NULL AS VARCHAR) AS {identifier(name)}"
         for name in fields
     ]
-    return f"SELECT {', '.join([*values, *extra])} FROM {reader(csv, len(layout.names), filename=filename)}"
+    return (
+        f"SELECT {', '.join([*values, *extra])} FROM {reader(csv, len(layout.names), filename=filename, probe=probe)}"
+    )
 
 
 def rows_json(con: duckdb.DuckDBPyConnection, path: str, local: Path, csv: CsvOptions) -> str:

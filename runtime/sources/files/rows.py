@@ -146,13 +146,12 @@ def _group_part(
     # A row whose file is not in the list (DuckDB read another path than given) fails the run, never vanishes.
     lost = "error('a CSV row came from a file that was not listed: ' || r.filename)"
     extra = [f"m.{name}" for name in meta[1:-1]] + [f"coalesce(m.{PART_COLUMN}, {lost}) AS {PART_COLUMN}"]
-    select = csv_reader.row_select(layout, wanted.data, extra, csv, filename=True)
-    values = ", ".join([row] * len(group))
-    sql = f"{select} r LEFT JOIN (VALUES {values}) m({', '.join(meta)}) ON r.filename = m.local"
+    join = f" r LEFT JOIN (VALUES {', '.join([row] * len(group))}) m({', '.join(meta)}) ON r.filename = m.local"
     params: list[object] = [[str(local) for _, local, _ in group]]
     for entry, local, _ in group:
         params += [str(local), *wanted.params(entry)]
-    return ScanPart(sql, params)
+    sql, probe = (csv_reader.row_select(layout, wanted.data, extra, csv, filename=True, probe=p) for p in (False, True))
+    return ScanPart(sql + join, params, probe + join)
 
 
 def _ndjson(con: duckdb.DuckDBPyConnection, files: Sequence[Located]) -> Iterator[pa.RecordBatch]:

@@ -8,12 +8,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import xxhash
 
 from compiler.plan import Plan, document_id
 from runtime.errors import ConfigError, DeleteGuardTripped, MappingError, SourceError
 from runtime.ingest import DeliveryRequest, DeliveryResult, FailedDocument
+from runtime.sources import PullContext, open_pull
+from runtime.sources.base import ScansInPlace
 from runtime.sources.files import csv_reader
 from runtime.sources.files.pull import FilePull
 from tests.runtime.files.filerepo import FileRepo, text_content
@@ -314,6 +317,33 @@ def test_csv_rows_are_staged_in_place_into_the_documents_batches_make(
     assert len(repo.upserts(plan, in_place)) == 3
     assert in_place.to_json()["counts"] == from_batches.to_json()["counts"]
     assert set(repo.catalogue(plan)) == {"data/hr/a.csv", "data/hr/b.csv"}
+
+
+def test_a_scan_part_s_probe_reads_the_rows_and_columns_of_its_query(repo: FileRepo) -> None:
+    """Staging samples a part's first rows through its probe (a small read buffer): it must be the same rows."""
+    repo.write("data/hr/c.csv", "Team,Employee ID,Full Name\nops,4,Di\n")  # another header: a second part
+    con = duckdb.connect()
+    context = PullContext(
+        plan=hr(repo), secrets={}, checkpoint=None, state=con, has_state=False, dry_run=False,
+        source_root=repo.root, notes=[],
+    )  # fmt: skip
+    pull = open_pull(context)
+    try:
+        assert isinstance(pull, ScansInPlace)
+        scan = pull.scan()
+        assert scan is not None
+        assert len(scan.parts) == 2
+        for part in scan.parts:
+            assert part.probe is not None
+            assert "buffer_size" in part.probe
+            assert "buffer_size" not in part.sql
+            full = con.sql(part.sql, params=list(part.params)).to_arrow_table()
+            probe = con.sql(part.probe, params=list(part.params)).to_arrow_table()
+            assert probe.schema == full.schema
+            assert sorted(map(str, probe.to_pylist())) == sorted(map(str, full.to_pylist()))
+            assert full.num_rows in (1, 3)
+    finally:
+        pull.close()
 
 
 def test_an_empty_id_in_a_csv_file_fails_the_run_naming_the_file(repo: FileRepo) -> None:
