@@ -4,9 +4,10 @@ DuckDB scans the extractor's batches as an Arrow stream (`stage_source`) and, in
   - computes raw id, document id, id hash, content hash and watermark for every record;
   - joins them with `known` (the state), whose hash table is built once: an unchanged record is a known live
     document with the same id and content hash (the join is on two 64-bit hashes, twice as fast as on id text);
+    when no record can match (a first sync, or the state's hashes were made another way) there is no join;
   - renders document JSON only for new, changed or restored records (`CASE` evaluates only those rows).
 The result streams back in small Arrow batches: rendered lines go straight to the run's upserts file, every
-record's keys to `keys`, the upserted ones' keys to `docs` (tables in the run's scratch DuckDB, which spills
+record's keys and status to `keys`, then the upserted ones' keys to `docs` (tables in the run's scratch DuckDB, which spills
 to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
 first sync never holds documents in memory; the cost per record does not grow with the size of the state.
 

@@ -14,9 +14,10 @@ Tables (schema 2)
 `missing_since_run` names the first complete snapshot that lacked it (kept under never_delete).
 
 A run reads the state through `known(id, idh, hash, deleted, part)` (idh = hash(id)): a view of the state's
-documents, copied into memory (`hold_known`) once a run stages records, which probe it one by one. A run that
-stages none (every file carried) reads it only a few times, each a column scan of the file, and never pays the
-copy: 0.1 s for a million documents, a third of such a run.
+documents, copied into memory (`hold_known`) once a run stages records that can match it, which probe it one by
+one. A run that stages none (every file carried), or whose records cannot match (the state's hashes were made
+another way: a one-off), reads it only a few times, each a column scan of the file, and never pays the copy:
+0.1 s for a million documents, a third of such a run.
 The state changes only in `commit`, in one transaction. The first commit writes a new file beside the state's
 path and renames it into place only once it holds a committed run, so a crash never leaves a half-made state;
 a file without a committed run (left by an earlier version) is recognised and replaced.

@@ -72,3 +72,32 @@ def test_an_empty_extraction_runs_no_staging_query(tmp_path: Path) -> None:
             [without_title],
             staging.StageOptions(compare_hashes=True, upserts=None, keep_docs=False),
         )
+
+
+def test_wide_records_are_matched_with_known_batch_by_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wide records (keyed per batch, `_WideKeyer`) tell unchanged, changed and restored documents apart as the
+    streaming query does; a first sync keys them without `known`."""
+    monkeypatch.setattr(staging, "WIDE_ROW_BYTES", 1)  # every record is wide
+    queries: list[str] = []
+    original = staging._WideKeyer.__init__
+
+    def spy(self: staging._WideKeyer, con: duckdb.DuckDBPyConnection, sql: object, match: bool) -> None:
+        original(self, con, sql, match)  # type: ignore[arg-type]
+        queries.append(self.query)
+
+    monkeypatch.setattr(staging._WideKeyer, "__init__", spy)
+    h = harness(tmp_path, policy="soft_delete_only")
+    first = h.run(docs_table(FIRST))
+    assert first.changes is not None
+    assert first.changes.new == 20
+    assert "known" not in queries[-1]  # nothing known: nothing to match
+    second = h.run(docs_table(SECOND, changed=(3,), version=1))
+    assert second.changes is not None
+    assert (second.changes.unchanged, second.changes.changed, second.changes.new) == (17, 1, 2)
+    assert second.changes.soft_deleted == 2
+    assert "known" in queries[-1]
+    third = h.run(docs_table([*SECOND, 19], changed=(3,), version=1))  # 19 back unchanged
+    assert third.changes is not None
+    assert (third.changes.restored, third.changes.unchanged, third.changes.changed) == (1, 20, 0)
+    assert {doc["id"] for doc in h.upserts(third)} == {"19"}
+    assert h.state()["19"] is False

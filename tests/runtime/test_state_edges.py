@@ -82,7 +82,7 @@ def test_known_is_read_from_the_state_file_until_held_in_memory(tmp_path: Path) 
         assert con.execute(rows).fetchall() == as_read
 
 
-def test_a_run_that_stages_records_holds_known_and_one_that_stages_none_does_not(
+def test_a_run_whose_records_can_match_holds_known_and_others_do_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     held: list[str | None] = []

@@ -40,7 +40,10 @@ def csv_failure(path: str, error: Exception) -> SourceError:
     if line is None:
         return SourceError(f"file {path}: cannot be read as CSV: {text.splitlines()[0]}; fix or remove the file")
     reason = _reason(text[line.end() :])
-    fix = next((fix for key, fix in _FIXES if key in text), "fix the line, or remove the file from the folder")
+    lowered = text.lower()  # DuckDB's capitals vary ("Maximum line size")
+    fix = next(
+        (fix for key, fix in _FIXES if key.lower() in lowered), "fix the line, or remove the file from the folder"
+    )
     return SourceError(f"file {path}, line {line.group(1)}: {reason}; {fix} (nothing was changed)")
 
 

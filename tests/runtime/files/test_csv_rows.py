@@ -183,6 +183,12 @@ def test_a_row_with_too_many_fields_fails_naming_the_line(tmp_path: Path) -> Non
         rows_of(tmp_path, {"a.csv": "id,name\n1,a\n2,b,c\n"})
 
 
+def test_a_line_longer_than_duckdb_reads_fails_naming_the_line_and_the_fix(tmp_path: Path) -> None:
+    data = "id,name\n1,a\n2," + "x" * (3 << 20) + "\n"
+    with pytest.raises(SourceError, match=r"file data/a.csv, line 3: .*; split the line, or check the delimiter"):
+        rows_of(tmp_path, {"a.csv": data})
+
+
 def test_files_with_different_headers_share_one_schema(tmp_path: Path) -> None:
     files = {"a.csv": "id,x\n1,a\n", "b.csv": "id,y\n2,b\n", "c.csv": "", "d.csv": "id,x\n"}
     result = rows_of(tmp_path, files, fields=["x", "y", "file_name"])
