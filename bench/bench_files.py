@@ -9,10 +9,10 @@ The folder holds `--files` CSV files with `--rows` rows in all, in the shape of 
   unchanged        the same folder again: list it, hash every file, carry them all (nothing parsed)
   one file changed one file rewritten with every body edited: only that file is read, its rows upserted
 The floor is DuckDB alone, in a fresh process, loading the same files into a table with the same read_csv
-options (`CREATE TABLE ... AS SELECT * FROM read_csv([...])`, DuckDB's default settings). Freshly written files are
-synced to disk before the phases that read them, so their writeback is not inside a timed phase, and the floor
-runs before the first sync in even attempts and after it in odd ones (use an even `--repeat`). Targets (issue 13): first sync <= 2.5 x the
-floor; unchanged re-sync <= 0.1 x the first sync. `--rows 2000 --files 2` makes a quick CI run.
+options (`CREATE TABLE ... AS SELECT * FROM read_csv([...])`, DuckDB's default settings). Freshly written files
+are synced to disk before the phases that read them, so their writeback is not inside a timed phase, and the
+floor runs before the first sync in even attempts and after it in odd ones (use an even `--repeat`). Targets
+(issue 13): first sync <= 2.5 x the floor; unchanged re-sync <= 0.1 x the first sync. `--rows 2000 --files 2` makes a quick CI run.
 """
 
 from __future__ import annotations

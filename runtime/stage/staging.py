@@ -7,8 +7,8 @@ DuckDB scans the extractor's batches as an Arrow stream (`stage_source`) and, in
     when no record can match (a first sync, or the state's hashes were made another way) there is no join;
   - renders document JSON only for new, changed or restored records (`CASE` evaluates only those rows).
 The result streams back in small Arrow batches: rendered lines go straight to the run's upserts file, every
-record's keys and status to `keys`, then the upserted ones' keys to `docs` (tables in the run's scratch DuckDB, which spills
-to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
+record's keys and status to `keys`, then the upserted ones' keys to `docs` (tables in the run's scratch DuckDB,
+which spills to disk past its memory limit; written through a second connection). An unchanged re-sync renders nothing; a
 first sync never holds documents in memory; the cost per record does not grow with the size of the state.
 
 Memory is bounded in bytes, not rows: batches are cut to about `SLICE_BYTES` and result batches hold about
@@ -296,11 +296,16 @@ _STATUS = "CASE WHEN s.hash IS NULL THEN 'pending' WHEN s.deleted THEN 'restored
 _KNOWN = "LEFT JOIN (SELECT idh, hash, deleted FROM known) s ON s.hash = c.__gs_hash AND s.idh = c.__gs_idh"
 
 
-def _matches_known(con: duckdb.DuckDBPyConnection, options: StageOptions) -> bool:
-    """Whether a record can match a known document at all: not on a first sync (nothing is known), nor when the
-    state's hashes were made another way. Without a match every record is pending and staging joins nothing:
-    no hash table, no probe (a first sync of 1M records: ~0.1 CPU-s less)."""
-    return options.compare_hashes and one(con, "SELECT 1 FROM known LIMIT 1") is not None
+def _match_known(con: duckdb.DuckDBPyConnection, options: StageOptions) -> bool:
+    """Whether records are matched with `known`, which is then held in memory (every record probes it).
+
+    Not on a first sync (nothing is known), nor when the state's hashes were made another way: then every record
+    is pending and staging joins nothing, with no hash table and no probe (a first sync of 1M records: ~0.1 CPU-s
+    less)."""
+    if not options.compare_hashes or one(con, "SELECT 1 FROM known LIMIT 1") is None:
+        return False
+    hold_known(con)
+    return True
 
 
 def _keys_query(sql: DocumentSql, match: bool) -> str:
@@ -315,7 +320,7 @@ def _keys_query(sql: DocumentSql, match: bool) -> str:
 def _query(
     sql: DocumentSql, options: StageOptions, has_part: bool, wide: bool, *, match: bool, source: str = "stage_source"
 ) -> str:
-    """The staging query; `match`: join the records with `known` (see `_matches_known`)."""
+    """The staging query; `match`: join the records with `known` (see `_match_known`)."""
     render = options.upserts is not None
     wm = f", {sql.watermark} AS wm" if sql.watermark else ""
     part = f"CAST(c.{PART_COLUMN} AS VARCHAR)" if has_part else "NULL::VARCHAR"
@@ -465,9 +470,7 @@ def stage_batches(
         _bind_only(con, first, _query(sql, options, has_part, False, match=True))
         con.execute(f"CREATE TABLE keys ({_KEYS})")
         return StageResult(rows=0, watermark_type=None)
-    match = _matches_known(con, options)
-    if match:
-        hold_known(con)  # every record probes it
+    match = _match_known(con, options)
     wide = int(first.nbytes) > WIDE_ROW_BYTES * max(1, first.num_rows)
     source.keyer = _WideKeyer(con, sql, match) if wide else None
     schema = source.keyer.key(first.slice(0, 0)).schema if source.keyer is not None else first.schema
@@ -518,15 +521,20 @@ def _run(
 
 
 def _next_batch(reader: pa.RecordBatchReader) -> pa.RecordBatch | None:
-    """The query's next result batch. DuckDB's error after the first batch reaches Python through pyarrow's
-    stream as an OSError: it is raised as DuckDB's own again, to be reported as every other DuckDB error is."""
+    """The query's next result batch (None after the last)."""
     try:
         return reader.read_next_batch()
     except StopIteration:
         return None
     except OSError as exc:
-        text = str(exc)
-        raise (duckdb.OutOfMemoryException if "Out of Memory" in text else duckdb.Error)(text) from None
+        raise _as_duckdb_error(exc) from None
+
+
+def _as_duckdb_error(error: OSError) -> duckdb.Error:
+    """DuckDB's error after a query's first result batch reaches Python through pyarrow's stream as an OSError:
+    it is made DuckDB's own again, to be reported as every other DuckDB error is."""
+    text = str(error)
+    return (duckdb.OutOfMemoryException if "Out of Memory" in text else duckdb.Error)(text)
 
 
 def _staged(con: duckdb.DuckDBPyConnection, sink: _Sink, rows: int, record_format: RecordFormat) -> StageResult:
@@ -556,9 +564,7 @@ def stage_scan(con: duckdb.DuckDBPyConnection, plan: Plan, scan: Scan, options: 
             batches = scan_batches(con.cursor(), scan) if first.num_rows else iter([first])  # no row: the schema
             return stage_batches(con, plan, batches, options)
         con.execute(f"CREATE TABLE docs ({_DOCS})")
-        match = _matches_known(con, options)
-        if match:
-            hold_known(con)  # every record probes it
+        match = _match_known(con, options)
         sink = _Sink(con.cursor(), options.upserts, options.keep_docs, options.progress)
         has_part = PART_COLUMN in first.schema.names
         query = _query(sql, options, has_part, False, match=match, source=f"({scan.sql})")
@@ -588,7 +594,9 @@ def scan_batches(cursor: duckdb.DuckDBPyConnection, scan: Scan) -> Iterator[pa.R
     an error names the file, as the scan says."""
     try:
         yield from cursor.sql(scan.sql, params=list(scan.params)).to_arrow_reader(LINE_BATCH)
-    except (duckdb.Error, OSError) as exc:  # OSError: DuckDB's error after the first batch, through pyarrow
+    except duckdb.Error as exc:
         raise _claimed(scan, exc) from None
+    except OSError as exc:
+        raise _claimed(scan, _as_duckdb_error(exc)) from None
     finally:
         cursor.close()

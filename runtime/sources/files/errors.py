@@ -14,10 +14,10 @@ from runtime.errors import SourceError
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _JSON_LINE = re.compile(r"at byte (\d+) in line (\d+): (.*?)\s*$", re.M)
-_FIXES = (
+_FIXES = (  # each key lower-cased: DuckDB's capitals vary ("Maximum line size")
     ("unterminated quote", 'close the quote, or double a quote inside a quoted field ("")'),
-    ("Expected Number of Columns", "give every row as many fields as the header has"),
-    ("Invalid unicode", "set spec.source.csv.encoding to the files' encoding (utf-8, utf-16 or latin-1)"),
+    ("expected number of columns", "give every row as many fields as the header has"),
+    ("invalid unicode", "set spec.source.csv.encoding to the files' encoding (utf-8, utf-16 or latin-1)"),
     ("not utf-16", "set spec.source.csv.encoding to the files' encoding (utf-8, utf-16 or latin-1)"),
     ("maximum line size", "split the line, or check the delimiter and quoting"),
 )
@@ -40,10 +40,8 @@ def csv_failure(path: str, error: Exception) -> SourceError:
     if line is None:
         return SourceError(f"file {path}: cannot be read as CSV: {text.splitlines()[0]}; fix or remove the file")
     reason = _reason(text[line.end() :])
-    lowered = text.lower()  # DuckDB's capitals vary ("Maximum line size")
-    fix = next(
-        (fix for key, fix in _FIXES if key.lower() in lowered), "fix the line, or remove the file from the folder"
-    )
+    lowered = text.lower()
+    fix = next((fix for key, fix in _FIXES if key in lowered), "fix the line, or remove the file from the folder")
     return SourceError(f"file {path}, line {line.group(1)}: {reason}; {fix} (nothing was changed)")
 
 

@@ -150,7 +150,8 @@ def _group_part(
     params: list[object] = [[str(local) for _, local, _ in group]]
     for entry, local, _ in group:
         params += [str(local), *wanted.params(entry)]
-    sql, probe = (csv_reader.row_select(layout, wanted.data, extra, csv, filename=True, probe=p) for p in (False, True))
+    sql = csv_reader.row_select(layout, wanted.data, extra, csv, filename=True)
+    probe = csv_reader.row_select(layout, wanted.data, extra, csv, filename=True, probe=True)
     return ScanPart(sql + join, params, probe + join)
 
 

@@ -178,6 +178,13 @@ def test_an_unterminated_quote_fails_naming_the_file_and_line(tmp_path: Path) ->
     assert "\n" not in message
 
 
+def test_a_bad_line_deep_in_a_file_fails_naming_the_file_and_line(tmp_path: Path) -> None:
+    """Past the first result batches DuckDB's error reaches Python through pyarrow (an OSError): still named."""
+    data = "id,name\n" + "".join(f"{i},row {i}\n" for i in range(1, 60_000)) + "60000,a,extra\n"
+    with pytest.raises(SourceError, match=r"file data/a.csv, line 60001: Expected Number of Columns"):
+        rows_of(tmp_path, {"a.csv": data})
+
+
 def test_a_row_with_too_many_fields_fails_naming_the_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"file data/a.csv, line 3: Expected Number of Columns: 2 Found: 3; give"):
         rows_of(tmp_path, {"a.csv": "id,name\n1,a\n2,b,c\n"})
